@@ -27,7 +27,7 @@ export class NetworkConfigStore {
     const trimmed = value.trim();
     if (trimmed === '') return;
     const cidrs = trimmed.split(',').map((c) => c.trim());
-    for (const c of cidrs) if (!CIDR.test(c)) throw invalidArgument(`pod CIDR "${c}" is not an IPv4 or IPv6 CIDR`);
+    for (const c of cidrs) if (!CIDR.test(c)) throw invalidArgument(`pod CIDR "${c.length > 64 ? `${c.slice(0, 64)}...` : c}" is not an IPv4 or IPv6 CIDR`);
     this.podCidrs = cidrs;
     writeJsonAtomic(this.file, { podCidrs: cidrs });
   }

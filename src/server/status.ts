@@ -16,9 +16,13 @@ const CODES: Record<ErrorKind, Code> = {
   Internal: Code.INTERNAL,
 };
 
+// The message travels in an HTTP/2 trailer; an echo of a huge bad value must not overflow it.
+const MAX_DETAILS = 4096;
+
 export function toServiceError(e: unknown): ServiceError {
   const code = isCritterError(e) ? CODES[e.kind] : Code.INTERNAL;
-  const details = errorMessage(e);
+  const full = errorMessage(e);
+  const details = full.length > MAX_DETAILS ? `${full.slice(0, MAX_DETAILS)}... (${full.length - MAX_DETAILS} more characters)` : full;
   const err = new Error(details) as ServiceError;
   err.code = code;
   err.details = details;

@@ -57,7 +57,7 @@ function fieldType(f: DescField): string {
   }
 }
 
-test('every message and field matches cri-api v0.32: name, number, type, cardinality', () => {
+void test('every message and field matches cri-api v0.32: name, number, type, cardinality', () => {
   const actual: Record<string, Record<string, readonly [number, string]>> = {};
   for (const m of allMessages()) {
     actual[rel(m.typeName)] = Object.fromEntries(m.fields.map((f) => [f.name, [f.number, fieldType(f)] as const]));
@@ -66,14 +66,14 @@ test('every message and field matches cri-api v0.32: name, number, type, cardina
   assert.deepEqual(actual, UPSTREAM_MESSAGES);
 });
 
-test('every enum and enum value matches cri-api v0.32', () => {
+void test('every enum and enum value matches cri-api v0.32', () => {
   const actual = Object.fromEntries(
     allEnums().map((e) => [rel(e.typeName), Object.fromEntries(e.values.map((v) => [v.name, v.number]))]),
   );
   assert.deepEqual(actual, UPSTREAM_ENUMS);
 });
 
-test('services list the upstream RPCs with their types and streaming', () => {
+void test('services list the upstream RPCs with their types and streaming', () => {
   const actual = Object.fromEntries(
     file_runtime_v1_api.services.map((s) => [
       s.name,
@@ -84,7 +84,7 @@ test('services list the upstream RPCs with their types and streaming', () => {
   assert.deepEqual(actual, UPSTREAM_SERVICES);
 });
 
-test('counts: 153 messages, 10 enums, 29 + 5 RPCs', () => {
+void test('counts: 153 messages, 10 enums, 29 + 5 RPCs', () => {
   assert.equal(allMessages().length, 153);
   assert.equal(allEnums().length, 10);
   assert.deepEqual(
@@ -137,7 +137,7 @@ const enumValue = (e: DescEnum): number => e.values[e.values.length - 1].number;
 function populated(desc: DescMessage, depth: number): Record<string, unknown> {
   const init: Record<string, unknown> = {};
   const one = (kind: 'scalar' | 'enum' | 'message', f: DescField): unknown => {
-    if (kind === 'scalar' && 'scalar' in f && f.scalar !== undefined) return scalarValue(f.scalar, f.name);
+    if (kind === 'scalar' && f.scalar !== undefined) return scalarValue(f.scalar, f.name);
     if (kind === 'enum' && f.enum) return enumValue(f.enum);
     if (kind === 'message' && f.message) return populated(f.message, depth + 1);
     throw new Error(`${desc.typeName}.${f.name}: unexpected ${kind}`);
@@ -163,7 +163,7 @@ function populated(desc: DescMessage, depth: number): Record<string, unknown> {
   return init;
 }
 
-test('every message survives toBinary/fromBinary with every field set', () => {
+void test('every message survives toBinary/fromBinary with every field set', () => {
   for (const desc of allMessages()) {
     // The init is built by reflection, so its type is only known at run time.
     const msg = create(desc, populated(desc, 0) as MessageInitShape<DescMessage>);

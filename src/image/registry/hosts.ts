@@ -58,7 +58,7 @@ function absPath(p: string, baseDir: string): string {
   return isAbsolute(p) ? p : join(baseDir, p);
 }
 
-interface HostSettings {
+export interface HostSettings {
   capabilities: Capability[];
   overridePath: boolean;
   tls: EndpointTls;
@@ -120,6 +120,9 @@ function parseHostSettings(t: Record<string, unknown>, file: string, where: stri
 
 /** Splits a hosts.toml URL into origin and API root, applying containerd's "/v2" rule. */
 function parseServerUrl(raw: string, overridePath: boolean, file: string, key: string): { origin: string; pathPrefix: string } {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) && !/^https?:\/\//i.test(raw)) {
+    throw invalidArgument(`${file}: "${key}" must be an http or https URL`);
+  }
   const withScheme = /^https?:\/\//i.test(raw) ? raw : `https://${raw}`;
   let u: URL;
   try {

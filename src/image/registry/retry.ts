@@ -36,14 +36,13 @@ export function isTransientStatus(status: number): boolean {
   return status === 429 || status === 408 || (status >= 500 && status !== 501 && status !== 505);
 }
 
-/** Exponential back-off with jitter; a Retry-After (seconds) wins when it is within bounds. */
+/** Exponential back-off with jitter; a Retry-After (seconds) can lengthen it, within bounds. */
 export function backoffDelay(attempt: number, policy: RetryPolicy, retryAfter?: string): number {
-  if (retryAfter !== undefined) {
-    const secs = Number(retryAfter);
-    if (Number.isFinite(secs) && secs >= 0) return Math.min(secs * 1000, policy.maxDelayMs);
-  }
   const exp = Math.min(policy.baseDelayMs * 2 ** attempt, policy.maxDelayMs);
-  return exp / 2 + Math.random() * (exp / 2);
+  const jittered = exp / 2 + Math.random() * (exp / 2);
+  const secs = retryAfter === undefined ? NaN : Number(retryAfter);
+  if (Number.isFinite(secs) && secs >= 0) return Math.min(Math.max(secs * 1000, jittered), policy.maxDelayMs);
+  return jittered;
 }
 
 export function sleep(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
