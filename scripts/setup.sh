@@ -48,6 +48,38 @@ if [ -d /sys/fs/cgroup ] && [ "$(stat -fc %T /sys/fs/cgroup)" = "tmpfs" ]; then
   fi
 fi
 
+# The default pod network, only when the node has none (an existing CNI config always wins):
+# bridge critter0 with host-local IPAM on containerd's default 10.88.0.0/16, portmap, loopback.
+CNI_CONF_DIR=/etc/cni/net.d
+if ! find "$CNI_CONF_DIR" -maxdepth 1 -type f \( -name '*.conflist' -o -name '*.conf' -o -name '*.json' \) 2>/dev/null | grep -q .; then
+  mkdir -p "$CNI_CONF_DIR"
+  cat > "$CNI_CONF_DIR/10-critter.conflist" <<'CONFLIST'
+{
+  "cniVersion": "1.0.0",
+  "name": "critter",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "critter0",
+      "isGateway": true,
+      "ipMasq": true,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "ranges": [[{ "subnet": "10.88.0.0/16" }]],
+        "routes": [{ "dst": "0.0.0.0/0" }]
+      }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } },
+    { "type": "loopback" }
+  ]
+}
+CONFLIST
+  log "installed the default CNI network $CNI_CONF_DIR/10-critter.conflist (10.88.0.0/16 on critter0)"
+else
+  log "CNI config present in $CNI_CONF_DIR; leaving it as it is"
+fi
+
 if [ "${1:-}" != "--no-build" ]; then
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error

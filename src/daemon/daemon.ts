@@ -4,6 +4,15 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CritterConfig } from '../config/types.js';
 import { NetworkConfigStore } from '../pod/network-config.js';
+import type { SandboxContainers } from '../pod/sandbox/containers-hook.js';
+import { openContainers, type OpenedContainers } from '../container/open.js';
+import { oomFloorNote } from '../container/oom-floor.js';
+import { openSandboxes, type OpenedSandboxes } from '../pod/sandbox/open.js';
+import { ContentStore } from '../image/content/store.js';
+import { ImageService } from '../image/image-service.js';
+import { DownloadLimiter } from '../image/pull/limiter.js';
+import { TokenCache } from '../image/registry/auth.js';
+import { Snapshotter } from '../image/snapshot/snapshotter.js';
 import { startCriServer, type CriServer } from '../server/grpc-server.js';
 import type { Logger } from '../util/log.js';
 import { lockRoot, type RootLock } from './root-lock.js';
@@ -21,13 +30,42 @@ export async function startDaemon(config: CritterConfig, version: string, log: L
   mkdirSync(config.state, { recursive: true, mode: 0o700 });
   const lock: RootLock = await lockRoot(config.root);
   let server: CriServer;
+  let pods: OpenedSandboxes | undefined;
+  let ctrs: OpenedContainers | undefined;
   try {
     const { removedStale } = await prepareSocketPath(config.socket);
     if (removedStale) log.info({ socket: config.socket }, 'removed a stale socket left by an earlier critterd');
     const runtimeStatus = new RuntimeStatusService(config);
     const networkConfig = new NetworkConfigStore(join(config.root, 'network', 'runtime-config.json'));
-    server = await startCriServer(config.socket, { version, config, runtimeStatus, networkConfig }, log);
+    const imageLog = log.child({ component: 'images' });
+    const content = await ContentStore.open(config.root, imageLog);
+    const snapshots = await Snapshotter.open(config.root, imageLog);
+    const images = await ImageService.open({
+      root: config.root,
+      content,
+      snapshots,
+      tokenCache: new TokenCache(),
+      limiter: new DownloadLimiter(config.image.maxConcurrentDownloads),
+      log: imageLog,
+      registryConfigDir: config.image.registryConfigDir,
+      insecureRegistries: config.image.insecureRegistries,
+      pullProgressTimeoutMs: config.image.pullProgressTimeoutMs,
+      sandboxImage: config.image.sandboxImage,
+    });
+    // The sandbox and container services need each other: the pod's containers are reached
+    // through this hook, bound once the container service exists (before anything is served).
+    const podContainers: SandboxContainers = {
+      stopAll: (id, signal) => ctrs?.containers.stopAll(id, signal) ?? Promise.resolve(),
+      removeAll: (id, signal) => ctrs?.containers.removeAll(id, signal) ?? Promise.resolve(),
+    };
+    pods = await openSandboxes(config, { networkConfig, containers: podContainers, log });
+    ctrs = await openContainers(config, { images, snapshots, sandboxes: pods.sandboxes, log });
+    const oomNote = oomFloorNote(ctrs.ownOomScoreAdj);
+    if (oomNote) runtimeStatus.note('oomScoreAdj', oomNote);
+    server = await startCriServer(config.socket, { version, config, runtimeStatus, networkConfig, images, sandboxes: pods.sandboxes, containers: ctrs.containers }, log);
   } catch (e) {
+    ctrs?.close();
+    pods?.close();
     await lock.release();
     throw e;
   }
@@ -36,6 +74,8 @@ export async function startDaemon(config: CritterConfig, version: string, log: L
     async stop() {
       // Containers are never touched here: their monitors keep them alive without us.
       await server.stop(SHUTDOWN_GRACE_MS);
+      ctrs?.close();
+      pods?.close();
       rmSync(config.socket, { force: true });
       await lock.release();
       log.info('critterd stopped');

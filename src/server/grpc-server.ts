@@ -9,6 +9,8 @@ import { CRI_CHANNEL_OPTIONS, serviceDefinition } from './service-definitions.js
 import type { ServerDeps } from './deps.js';
 import { runtimeHandlers } from './runtime-service.js';
 import { imageHandlers } from './image-service.js';
+import { pullProgressDefinition } from './image/progress-protocol.js';
+import { pullProgressService } from './image/progress-service.js';
 
 export interface CriServer {
   /** Stops accepting, waits up to graceMs for in-flight calls, then cancels the rest. */
@@ -19,6 +21,8 @@ export async function startCriServer(socketPath: string, deps: ServerDeps, log: 
   const server = new Server(CRI_CHANNEL_OPTIONS);
   server.addService(serviceDefinition(RuntimeService), instrument(RuntimeService, runtimeHandlers(deps), log));
   server.addService(serviceDefinition(ImageService), instrument(ImageService, imageHandlers(deps), log));
+  // critter's own pull-progress watch for its client (not CRI; see docs/images.md).
+  server.addService(pullProgressDefinition, pullProgressService(deps.images, log));
   await new Promise<void>((ok, fail) => {
     server.bindAsync(`unix://${socketPath}`, ServerCredentials.createInsecure(), (err) => (err ? fail(err) : ok()));
   });

@@ -7,6 +7,11 @@ import { version } from './runtime/version.js';
 import { status } from './runtime/status.js';
 import { runtimeConfig } from './runtime/runtime-config.js';
 import { updateRuntimeConfig } from './runtime/update-runtime-config.js';
+import { runPodSandbox } from './runtime/run-pod-sandbox.js';
+import { stopPodSandbox } from './runtime/stop-pod-sandbox.js';
+import { removePodSandbox } from './runtime/remove-pod-sandbox.js';
+import { podSandboxStatus } from './runtime/pod-sandbox-status.js';
+import { listPodSandbox } from './runtime/list-pod-sandbox.js';
 
 export function runtimeHandlers(deps: ServerDeps): ServiceHandlers<MethodsOf<typeof RuntimeService>> {
   return {
@@ -14,5 +19,10 @@ export function runtimeHandlers(deps: ServerDeps): ServiceHandlers<MethodsOf<typ
     status: status(deps),
     runtimeConfig: runtimeConfig(deps),
     updateRuntimeConfig: updateRuntimeConfig(deps),
+    runPodSandbox: runPodSandbox(deps),
+    stopPodSandbox: stopPodSandbox(deps),
+    removePodSandbox: removePodSandbox(deps),
+    podSandboxStatus: podSandboxStatus(deps),
+    listPodSandbox: listPodSandbox(deps),
   };
 }

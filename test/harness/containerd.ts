@@ -18,7 +18,28 @@ export function containerdAvailable(): boolean {
   return existsSync(CONTAINERD);
 }
 
-export async function startContainerd(extraToml = ''): Promise<ContainerdHandle> {
+/** CRI plugin settings that live in tables the generated config already writes. */
+export interface ContainerdCriOptions {
+  cniConfDir?: string;
+  /** containerd 1.6 takes a single directory. */
+  cniBinDir?: string;
+  sandboxImage?: string;
+  /** A hosts.toml tree: <dir>/<host:port>/hosts.toml. */
+  registryConfigPath?: string;
+  /** Keep containers' oom_score_adj at or above containerd's: for hosts that forbid lowering it. */
+  restrictOomScoreAdj?: boolean;
+}
+
+function criTable(cri: ContainerdCriOptions): string {
+  const keys = [
+    ...(cri.sandboxImage ? [`  sandbox_image = "${cri.sandboxImage}"`] : []),
+    ...(cri.restrictOomScoreAdj ? ['  restrict_oom_score_adj = true'] : []),
+  ];
+  // Written only when needed, so extraToml may still define the table itself.
+  return keys.length > 0 ? `[plugins."io.containerd.grpc.v1.cri"]\n${keys.join('\n')}\n` : '';
+}
+
+export async function startContainerd(extraToml = '', cri: ContainerdCriOptions = {}): Promise<ContainerdHandle> {
   const dir = newTestDir('critter-containerd-');
   const socket = join(dir, 'containerd.sock');
   const config = join(dir, 'config.toml');
@@ -35,9 +56,9 @@ state = "${dir}/state"
   address = ""
 [metrics]
   address = ""
-[plugins."io.containerd.grpc.v1.cri".cni]
-  conf_dir = "${dir}/cni"
-${extraToml}
+${criTable(cri)}[plugins."io.containerd.grpc.v1.cri".cni]
+  conf_dir = "${cri.cniConfDir ?? `${dir}/cni`}"
+${cri.cniBinDir ? `  bin_dir = "${cri.cniBinDir}"\n` : ''}${cri.registryConfigPath ? `[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${cri.registryConfigPath}"\n` : ''}${extraToml}
 `,
   );
   const child = spawn(CONTAINERD, ['--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,0 +1,226 @@
+// PullImage's domain side. Resolve the reference to the platform's manifest, store the
+// manifests and config, then download every layer concurrently (through the node-wide
+// limiter) into the content store while unpacking them bottom-up as soon as each one and the
+// layer below it are in. Only when every snapshot is committed is the image recorded.
+//
+// Concurrent pulls of one image share work below this level: the content store downloads a
+// blob once for all callers, the snapshotter unpacks a chain id once. What a pull has fetched
+// is leased until its record is written, so a collection running meanwhile keeps it.
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { CritterError, errorMessage, failedPrecondition, isCritterError } from '../../util/errors.js';
+import type { Logger } from '../../util/log.js';
+import type { ContentStore } from '../content/store.js';
+import type { GarbageCollector } from '../gc/collector.js';
+import type { Lease, Leases } from '../gc/leases.js';
+import { parseReference, type ParsedReference } from '../reference.js';
+import type { RegistryCredentials, TokenCache } from '../registry/auth.js';
+import { RegistryClient } from '../registry/client.js';
+import { resolveEndpoints } from '../registry/hosts.js';
+import type { Descriptor } from '../registry/manifest.js';
+import type { Platform } from '../registry/platform.js';
+import { chainIds } from '../snapshot/chain.js';
+import type { Snapshotter } from '../snapshot/snapshotter.js';
+import { unpackImage, type LayerToUnpack } from '../unpack/apply.js';
+import { parseImageConfig } from '../store/image-config.js';
+import type { ImageStore } from '../store/image-store.js';
+import type { ImageRecord } from '../store/record.js';
+import type { DownloadLimiter } from './limiter.js';
+import type { PullProgressHub, PullTracker } from './progress.js';
+import { StallWatchdog } from './stall-watchdog.js';
+
+export interface PullerDeps {
+  content: ContentStore;
+  snapshots: Snapshotter;
+  images: ImageStore;
+  leases: Leases;
+  gc: GarbageCollector;
+  limiter: DownloadLimiter;
+  tokenCache: TokenCache;
+  progress: PullProgressHub;
+  log: Logger;
+  registryConfigDir: string;
+  insecureRegistries: readonly string[];
+  /** No bytes for this long while a transfer is open fails the pull; 0 disables. */
+  progressTimeoutMs: number;
+  /** Defaults to this machine's. */
+  platform?: Platform;
+}
+
+export interface PullOptions {
+  /** The CRI AuthConfig; used for this pull only, never logged or stored. */
+  credentials?: RegistryCredentials;
+  /** PullImage's cancellation and deadline. */
+  signal?: AbortSignal;
+}
+
+export interface PullResult {
+  id: string;
+  record: ImageRecord;
+}
+
+const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
+
+export class ImagePuller {
+  constructor(private readonly d: PullerDeps) {}
+
+  async pull(input: string, opts: PullOptions = {}): Promise<PullResult> {
+    const ref = parseReference(input);
+    const d = this.d;
+    const log = d.log.child({ image: ref.familiar });
+    const tracker = d.progress.begin(ref.canonical);
+    const lease = d.leases.create();
+    const watchdog = new StallWatchdog(
+      d.progressTimeoutMs,
+      () => `no bytes received for ${seconds(d.progressTimeoutMs)} from ${ref.domain} while pulling ${ref.familiar}`,
+    );
+    const signal = opts.signal ? AbortSignal.any([opts.signal, watchdog.signal]) : watchdog.signal;
+    let client: RegistryClient | undefined;
+    let failed = false;
+    const started = Date.now();
+    try {
+      const endpoints = await resolveEndpoints(ref.domain, { configDir: d.registryConfigDir, insecureRegistries: d.insecureRegistries });
+      client = new RegistryClient({ endpoints, credentials: opts.credentials, logger: log, signal, tokenCache: d.tokenCache, platform: d.platform });
+      const result = await this.run(ref, client, signal, watchdog, tracker, lease, log);
+      tracker.finish(result.id);
+      log.info({ id: result.id, ms: Date.now() - started, size: result.record.size }, 'image pulled');
+      return result;
+    } catch (e) {
+      failed = true;
+      const err = explain(e, signal, ref);
+      tracker.fail(err.message);
+      throw err;
+    } finally {
+      watchdog.dispose();
+      client?.close();
+      lease.release();
+      d.progress.end(tracker);
+      // A failed pull's blobs belong to no image: reclaim them now, not at the next restart.
+      if (failed) await d.gc.collect().catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'collection after a failed pull failed'));
+    }
+  }
+
+  private async run(
+    ref: ParsedReference,
+    client: RegistryClient,
+    signal: AbortSignal,
+    watchdog: StallWatchdog,
+    tracker: PullTracker,
+    lease: Lease,
+    log: Logger,
+  ): Promise<PullResult> {
+    const { content, snapshots, gc } = this.d;
+    const source = ref.name;
+    const endManifest = watchdog.begin();
+    const m = await client.fetchManifest(ref).finally(endManifest);
+    lease.add({ blobs: [m.target.digest, m.digest, m.config.digest, ...m.layers.map((l) => l.digest)] });
+    // From here on the collector keeps what this pull holds; wait out a pass already running.
+    await gc.idle();
+
+    await content.putBytes(m.target.bytes, m.target.digest, { signal, source, what: 'manifest' });
+    if (m.index) await content.putBytes(m.raw, m.digest, { signal, source, what: 'manifest' });
+    await this.download(client, ref, m.config, 'config', signal, watchdog);
+    const where = `${ref.name}@${m.target.digest}`;
+    const config = parseImageConfig(await content.readBytes(m.config.digest), `config ${m.config.digest} of ${where}`);
+    if (config.diffIds.length !== m.layers.length) {
+      throw failedPrecondition(`${where}: the manifest has ${m.layers.length} layers but the config lists ${config.diffIds.length} diff ids`);
+    }
+    const chain = chainIds(config.diffIds);
+    lease.add({ snapshots: chain });
+    tracker.setLayers(m.layers);
+
+    // One failed download stops the others; every download is settled before we return.
+    const stop = new AbortController();
+    const layerSignal = AbortSignal.any([signal, stop.signal]);
+    const downloads = m.layers.map((l, i) =>
+      this.download(client, ref, l, 'layer', layerSignal, watchdog, tracker, i).catch((e: unknown) => {
+        stop.abort(e);
+        throw e;
+      }),
+    );
+    for (const p of downloads) p.catch(() => undefined);
+    const layers: LayerToUnpack[] = m.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, diffId: config.diffIds[i]! }));
+    try {
+      for (let i = 0; i < layers.length; i++) {
+        await downloads[i];
+        if (!snapshots.has(chain[i]!)) tracker.layerState(i, 'unpacking');
+        // Layers below i are committed already, so this unpacks layer i only.
+        await unpackImage(content, snapshots, layers.slice(0, i + 1), { log, signal: layerSignal, image: ref.familiar });
+        tracker.layerState(i, 'unpacked');
+      }
+    } catch (e) {
+      stop.abort(e);
+      await Promise.allSettled(downloads);
+      throw e;
+    }
+
+    const size = m.target.size + (m.index ? m.raw.byteLength : 0) + m.config.size + m.layers.reduce((n, l) => n + l.size, 0);
+    const blobs = [...new Set([m.target.digest, m.digest, m.config.digest, ...m.layers.map((l) => l.digest)])];
+    const record = this.d.images.add({
+      id: m.config.digest,
+      repoTag: ref.digest === undefined ? `${ref.name}:${ref.tag ?? 'latest'}` : undefined,
+      repoDigest: `${ref.name}@${m.target.digest}`,
+      size,
+      chainId: chain.at(-1) ?? null,
+      user: config.user,
+      blobs,
+    });
+    return { id: record.id, record };
+  }
+
+  /** Fetches one blob into the content store unless it is there; layers go through the limiter. */
+  private async download(
+    client: RegistryClient,
+    ref: ParsedReference,
+    desc: Descriptor,
+    what: 'config' | 'layer',
+    signal: AbortSignal,
+    watchdog: StallWatchdog,
+    tracker?: PullTracker,
+    index = -1,
+  ): Promise<void> {
+    const { content, limiter } = this.d;
+    if (await content.has(desc.digest)) {
+      tracker?.layerState(index, 'exists');
+      return;
+    }
+    const open = async (): Promise<Readable> => {
+      // Only the caller that really downloads takes a slot; one waiting on another pull's
+      // download of the same blob (content-store dedupe) never calls this.
+      const release = what === 'layer' ? await limiter.acquire(signal) : () => undefined;
+      tracker?.layerState(index, 'downloading');
+      const end = watchdog.begin();
+      let body: Readable;
+      try {
+        body = await client.fetchBlob(ref.path, desc, { signal });
+      } catch (e) {
+        end();
+        release();
+        throw e;
+      }
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+          watchdog.progress();
+          tracker?.bytes(index, chunk.length);
+          cb(null, chunk);
+        },
+      });
+      return pipeline(body, counter, () => {
+        end();
+        release();
+      });
+    };
+    await content.ingest(desc.digest, desc.size, open, { signal, source: ref.name, what });
+    tracker?.layerState(index, 'downloaded');
+  }
+}
+
+/** The error PullImage reports: an abort's own reason (deadline, stall), else the failure in context. */
+function explain(e: unknown, signal: AbortSignal, ref: ParsedReference): CritterError {
+  const reason: unknown = signal.aborted ? signal.reason : undefined;
+  if (isCritterError(reason)) {
+    // The stall message names the image already; a client deadline does not.
+    return reason.message.includes(ref.familiar) ? reason : new CritterError(reason.kind, `pulling ${ref.familiar}: ${reason.message}`, { cause: e });
+  }
+  if (isCritterError(e)) return new CritterError(e.kind, `pulling ${ref.familiar}: ${e.message}`, { cause: e });
+  return new CritterError('Internal', `pulling ${ref.familiar}: ${errorMessage(e)}`, { cause: e });
+}

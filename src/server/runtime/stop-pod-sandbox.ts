@@ -1,0 +1,10 @@
+import type { StopPodSandboxRequest } from '../../gen/runtime/v1/api_pb.js';
+import type { CallContext } from '../instrument.js';
+import type { ServerDeps } from '../deps.js';
+import { requireString } from '../validate.js';
+
+// Idempotent: an id that is gone (or never was) answers OK, as the CRI asks.
+export const stopPodSandbox = (deps: ServerDeps) => async (req: StopPodSandboxRequest, ctx: CallContext) => {
+  await deps.sandboxes.stop(requireString('pod_sandbox_id', req.podSandboxId), ctx.signal);
+  return {};
+};
