@@ -55,7 +55,13 @@ function contextFor(method: string, call: ServerUnaryCall<unknown, unknown> | Se
 } {
   const ac = new AbortController();
   const deadline = deadlineOf(call);
-  const onCancel = (): void => ac.abort(new CritterError('Cancelled', `${method}: the client cancelled the call`));
+  // grpc-js reports a passed deadline as a cancellation; tell the two apart for the logs and errors.
+  const onCancel = (): void =>
+    ac.abort(
+      deadline !== undefined && Date.now() >= deadline - 5
+        ? new CritterError('DeadlineExceeded', `${method}: the client's deadline passed`)
+        : new CritterError('Cancelled', `${method}: the client cancelled the call`),
+    );
   call.on('cancelled', onCancel);
   let timer: NodeJS.Timeout | undefined;
   if (deadline !== undefined) {

@@ -12,6 +12,15 @@ import { stopPodSandbox } from './runtime/stop-pod-sandbox.js';
 import { removePodSandbox } from './runtime/remove-pod-sandbox.js';
 import { podSandboxStatus } from './runtime/pod-sandbox-status.js';
 import { listPodSandbox } from './runtime/list-pod-sandbox.js';
+import { createContainer } from './runtime/create-container.js';
+import { startContainer } from './runtime/start-container.js';
+import { stopContainer } from './runtime/stop-container.js';
+import { removeContainer } from './runtime/remove-container.js';
+import { containerStatus } from './runtime/container-status.js';
+import { listContainers } from './runtime/list-containers.js';
+import { updateContainerResources } from './runtime/update-container-resources.js';
+import { execSync } from './runtime/exec-sync.js';
+import { reopenContainerLog } from './runtime/reopen-container-log.js';
 
 export function runtimeHandlers(deps: ServerDeps): ServiceHandlers<MethodsOf<typeof RuntimeService>> {
   return {
@@ -24,5 +33,14 @@ export function runtimeHandlers(deps: ServerDeps): ServiceHandlers<MethodsOf<typ
     removePodSandbox: removePodSandbox(deps),
     podSandboxStatus: podSandboxStatus(deps),
     listPodSandbox: listPodSandbox(deps),
+    createContainer: createContainer(deps),
+    startContainer: startContainer(deps),
+    stopContainer: stopContainer(deps),
+    removeContainer: removeContainer(deps),
+    containerStatus: containerStatus(deps),
+    listContainers: listContainers(deps),
+    updateContainerResources: updateContainerResources(deps),
+    execSync: execSync(deps),
+    reopenContainerLog: reopenContainerLog(deps),
   };
 }

@@ -110,7 +110,9 @@ export async function startCritterd(opts: DaemonOptions = {}): Promise<CritterdH
     async stop(stopOpts = {}) {
       clients.close();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const code = await Promise.race([exited, new Promise<string>((ok) => setTimeout(() => ok('timeout'), 20_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([exited, new Promise<string>((ok) => (timer = setTimeout(() => ok('timeout'), 20_000)))]);
+      clearTimeout(timer);
       if (code === 'timeout') {
         child.kill('SIGKILL');
         throw new Error(`critterd did not exit within 20 s of SIGTERM:\n${stderr}`);
