@@ -9,7 +9,7 @@ log() { printf 'setup: %s\n' "$*"; }
 
 PACKAGES=(
   runc crun conmon containernetworking-plugins iptables docker-registry busybox-static
-  containerd iproute2 util-linux kmod ca-certificates
+  containerd iproute2 util-linux kmod ca-certificates curl
 )
 
 if [ "$(id -u)" -ne 0 ]; then

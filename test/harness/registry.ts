@@ -133,14 +133,11 @@ async function waitReady(url: string, child: ChildProcess): Promise<boolean> {
   return false;
 }
 
-function makeHandle(child: ChildProcess, dir: string, dataDir: string, host: string, url: string, authHeader?: string): TestRegistry {
+/** Monolithic blob and manifest uploads to any registry at `url` (the distribution API). */
+export function registryPusher(url: string, authHeader?: string): Pick<TestRegistry, 'pushBlob' | 'pushManifest'> {
   const headers = (extra: Record<string, string> = {}): Record<string, string> =>
     authHeader === undefined ? extra : { ...extra, authorization: authHeader };
-  let stopped = false;
   return {
-    host,
-    url,
-    dataDir,
     async pushBlob(repo: string, data: Uint8Array): Promise<string> {
       const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
       const start = await fetch(`${url}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: headers() });
@@ -171,6 +168,16 @@ function makeHandle(child: ChildProcess, dir: string, dataDir: string, host: str
       if (served !== null && served !== digest) throw new Error(`registry stored manifest as ${served}, expected ${digest}`);
       return digest;
     },
+  };
+}
+
+function makeHandle(child: ChildProcess, dir: string, dataDir: string, host: string, url: string, authHeader?: string): TestRegistry {
+  let stopped = false;
+  return {
+    host,
+    url,
+    dataDir,
+    ...registryPusher(url, authHeader),
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;

@@ -6,7 +6,7 @@
 // Concurrent pulls of one image share work below this level: the content store downloads a
 // blob once for all callers, the snapshotter unpacks a chain id once. What a pull has fetched
 // is leased until its record is written, so a collection running meanwhile keeps it.
-import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { PassThrough, pipeline, Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { CritterError, errorMessage, failedPrecondition, isCritterError } from '../../util/errors.js';
 import type { Logger } from '../../util/log.js';
 import type { ContentStore } from '../content/store.js';
@@ -20,7 +20,8 @@ import type { Descriptor } from '../registry/manifest.js';
 import type { Platform } from '../registry/platform.js';
 import { chainIds } from '../snapshot/chain.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
-import { unpackImage, type LayerToUnpack } from '../unpack/apply.js';
+import type { LayerToUnpack } from '../unpack/apply.js';
+import { unpackLayer } from '../unpack/extract.js';
 import { parseImageConfig } from '../store/image-config.js';
 import type { ImageStore } from '../store/image-store.js';
 import type { ImageRecord } from '../store/record.js';
@@ -57,6 +58,30 @@ export interface PullResult {
   id: string;
   record: ImageRecord;
 }
+
+interface LayerTask {
+  client: RegistryClient;
+  ref: ParsedReference;
+  desc: Descriptor;
+  layer: LayerToUnpack;
+  index: number;
+  chain: string[];
+  /** The task of the layer below (its snapshot committed when it resolves). */
+  below: Promise<void> | undefined;
+  signal: AbortSignal;
+  watchdog: StallWatchdog;
+  tracker: PullTracker;
+  log: Logger;
+}
+
+/** Where a download's bytes go besides the content store; opened() says they will come. */
+interface Tee {
+  stream: Writable;
+  opened(): void;
+}
+
+/** Buffering between the download and the unpacker, per layer. */
+const FEED_HWM = 1 << 20;
 
 const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
 
@@ -108,7 +133,7 @@ export class ImagePuller {
     lease: Lease,
     log: Logger,
   ): Promise<PullResult> {
-    const { content, snapshots, gc } = this.d;
+    const { content, gc } = this.d;
     const source = ref.name;
     const endManifest = watchdog.begin();
     const m = await client.fetchManifest(ref).finally(endManifest);
@@ -128,30 +153,23 @@ export class ImagePuller {
     lease.add({ snapshots: chain });
     tracker.setLayers(m.layers);
 
-    // One failed download stops the others; every download is settled before we return.
+    // Every layer at once: each is downloaded (through the limiter) and, as its bytes arrive,
+    // unpacked into its own temp snapshot; snapshots are committed bottom up, each only when
+    // its blob and diff id have verified and the one below is committed. One failure stops
+    // the others; every task is settled before we return.
     const stop = new AbortController();
     const layerSignal = AbortSignal.any([signal, stop.signal]);
-    const downloads = m.layers.map((l, i) =>
-      this.download(client, ref, l, 'layer', layerSignal, watchdog, tracker, i).catch((e: unknown) => {
-        stop.abort(e);
-        throw e;
-      }),
-    );
-    for (const p of downloads) p.catch(() => undefined);
-    const layers: LayerToUnpack[] = m.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, diffId: config.diffIds[i]! }));
-    try {
-      for (let i = 0; i < layers.length; i++) {
-        await downloads[i];
-        if (!snapshots.has(chain[i]!)) tracker.layerState(i, 'unpacking');
-        // Layers below i are committed already, so this unpacks layer i only.
-        await unpackImage(content, snapshots, layers.slice(0, i + 1), { log, signal: layerSignal, image: ref.familiar });
-        tracker.layerState(i, 'unpacked');
-      }
-    } catch (e) {
-      stop.abort(e);
-      await Promise.allSettled(downloads);
-      throw e;
+    const tasks: Promise<void>[] = [];
+    for (const [i, l] of m.layers.entries()) {
+      const layer: LayerToUnpack = { digest: l.digest, mediaType: l.mediaType, diffId: config.diffIds[i]! };
+      const task = this.layer({ client, ref, desc: l, layer, index: i, chain, below: tasks[i - 1], signal: layerSignal, watchdog, tracker, log });
+      task.catch((e: unknown) => stop.abort(e));
+      tasks.push(task);
     }
+    const settled = await Promise.allSettled(tasks);
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // The first failure to stop the pull is the one to report, not a cancellation it caused.
+    if (failure) throw stop.signal.aborted ? stop.signal.reason : failure.reason;
 
     const size = m.target.size + (m.index ? m.raw.byteLength : 0) + m.config.size + m.layers.reduce((n, l) => n + l.size, 0);
     const blobs = [...new Set([m.target.digest, m.digest, m.config.digest, ...m.layers.map((l) => l.digest)])];
@@ -167,6 +185,75 @@ export class ImagePuller {
     return { id: record.id, record };
   }
 
+  /**
+   * One layer: its blob into the content store and its snapshot committed. A layer whose blob
+   * is downloaded here is unpacked from the download as it arrives (the bytes go to the
+   * content store and to the unpacker at once); one whose blob was there already, or came
+   * from another pull's download of it, is unpacked from the content store.
+   */
+  private async layer(t: LayerTask): Promise<void> {
+    const { snapshots, content } = this.d;
+    const { index: i, chain, layer, tracker } = t;
+    const id = chain[i]!;
+    const parent = i === 0 ? null : chain[i - 1]!;
+    if (snapshots.has(id)) {
+      await this.download(t.client, t.ref, t.desc, 'layer', t.signal, t.watchdog, tracker, i);
+      tracker.layerState(i, 'unpacked');
+      return;
+    }
+    const what = `layer ${layer.digest} of ${t.ref.familiar}`;
+    let populated = false;
+    await snapshots.commitOver(id, parent, layer.diffId, t.below, async (dir, lowerDirs) => {
+      populated = true;
+      const stopUnpack = new AbortController();
+      const unpackSignal = AbortSignal.any([t.signal, stopUnpack.signal]);
+      const feed = new PassThrough({ highWaterMark: FEED_HWM });
+      let teed = false;
+      const unpacking = unpackLayer(feed, dir, {
+        mediaType: layer.mediaType,
+        expectedDiffId: layer.diffId,
+        lowerDirs,
+        whiteoutTemplate: snapshots.whiteoutTemplate,
+        signal: unpackSignal,
+        log: t.log,
+        what,
+      });
+      // A layer that cannot be unpacked need not be downloaded any further.
+      let unpackFailed = false;
+      unpacking.catch((e: unknown) => {
+        unpackFailed = true;
+        stopUnpack.abort(e);
+      });
+      const tee = {
+        stream: feed,
+        opened: (): void => {
+          teed = true;
+        },
+      };
+      try {
+        await this.download(t.client, t.ref, t.desc, 'layer', unpackSignal, t.watchdog, tracker, i, tee);
+      } catch (e) {
+        feed.destroy();
+        await unpacking.catch(() => undefined);
+        throw unpackFailed ? stopUnpack.signal.reason : e;
+      }
+      tracker.layerState(i, 'unpacking');
+      if (!teed) {
+        // Nothing came through the tee: unpack the verified blob from the content store.
+        const src = await content.read(layer.digest).catch((e: unknown) => {
+          feed.destroy();
+          throw e;
+        });
+        src.on('error', (e) => feed.destroy(e));
+        src.pipe(feed);
+      }
+      await unpacking;
+    });
+    // Another pull was committing this chain id: the blob is still this image's to hold.
+    if (!populated) await this.download(t.client, t.ref, t.desc, 'layer', t.signal, t.watchdog, tracker, i);
+    tracker.layerState(i, 'unpacked');
+  }
+
   /** Fetches one blob into the content store unless it is there; layers go through the limiter. */
   private async download(
     client: RegistryClient,
@@ -177,6 +264,7 @@ export class ImagePuller {
     watchdog: StallWatchdog,
     tracker?: PullTracker,
     index = -1,
+    tee?: Tee,
   ): Promise<void> {
     const { content, limiter } = this.d;
     if (await content.has(desc.digest)) {
@@ -197,11 +285,29 @@ export class ImagePuller {
         release();
         throw e;
       }
+      tee?.opened();
+      const out = tee?.stream;
       const counter = new Transform({
+        highWaterMark: FEED_HWM,
         transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
           watchdog.progress();
           tracker?.bytes(index, chunk.length);
+          // The same bytes to the unpacker, at the pace of the slower of the two readers.
+          if (out && !out.destroyed && !out.write(chunk)) {
+            const go = (): void => {
+              out.off('drain', go);
+              out.off('close', go);
+              cb(null, chunk);
+            };
+            out.on('drain', go);
+            out.on('close', go);
+            return;
+          }
           cb(null, chunk);
+        },
+        flush(cb: TransformCallback): void {
+          out?.end();
+          cb();
         },
       });
       return pipeline(body, counter, () => {

@@ -123,6 +123,45 @@ export class Snapshotter {
    * first one's work. A failed populate leaves nothing behind.
    */
   async commit(chainId: string, parent: string | null, diffId: string, populate: (dir: string, lowerDirs: string[]) => Promise<void>): Promise<SnapshotInfo> {
+    return this.commitWith(chainId, parent, diffId, () => {
+      const lowers = parent === null ? [] : this.lowerDirs(parent);
+      if (parent !== null && !this.snapshots.has(parent)) throw failedPrecondition(`parent snapshot ${parent} of ${chainId} does not exist`);
+      return { lowers: () => Promise.resolve(lowers), populate: (dir) => populate(dir, lowers) };
+    });
+  }
+
+  /**
+   * Like commit, but the parent may still be in the making (parentReady settles when its
+   * commit does): populate starts at once, and gets the parent chain's directories through
+   * lowerDirs(), which waits for the parent. The snapshot itself is committed only after its
+   * parent, so chains are always committed bottom up; a parent that fails fails this one too.
+   */
+  async commitOver(
+    chainId: string,
+    parent: string | null,
+    diffId: string,
+    parentReady: Promise<unknown> | undefined,
+    populate: (dir: string, lowerDirs: () => Promise<string[]>) => Promise<void>,
+  ): Promise<SnapshotInfo> {
+    return this.commitWith(chainId, parent, diffId, () => {
+      let lowers: Promise<string[]> | undefined;
+      const lowerDirs = (): Promise<string[]> =>
+        (lowers ??= (async () => {
+          if (parent === null) return [];
+          await parentReady;
+          if (!this.snapshots.has(parent)) throw failedPrecondition(`parent snapshot ${parent} of ${chainId} does not exist`);
+          return this.lowerDirs(parent);
+        })());
+      return { lowers: lowerDirs, populate: (dir) => populate(dir, lowerDirs) };
+    });
+  }
+
+  private async commitWith(
+    chainId: string,
+    parent: string | null,
+    diffId: string,
+    prepare: () => { lowers: () => Promise<string[]>; populate: (dir: string) => Promise<void> },
+  ): Promise<SnapshotInfo> {
     const hex = digestHex(chainId);
     if (!isDigest(diffId)) throw invalidArgument(`malformed diff id ${diffId}`);
     const done = this.snapshots.get(chainId);
@@ -130,12 +169,13 @@ export class Snapshotter {
     const running = this.committing.get(chainId);
     if (running) return running.promise;
     const p = (async (): Promise<SnapshotInfo> => {
-      const lowers = parent === null ? [] : this.lowerDirs(parent);
-      if (parent !== null && !this.snapshots.has(parent)) throw failedPrecondition(`parent snapshot ${parent} of ${chainId} does not exist`);
+      const { lowers, populate } = prepare();
       const tmp = join(this.dir, `tmp-${randomBytes(8).toString('hex')}`);
       await mkdir(tmp);
       try {
-        await populate(join(tmp, 'fs'), lowers);
+        await populate(join(tmp, 'fs'));
+        // Never before the parent: a chain is committed bottom up.
+        await lowers();
         const meta: SnapshotMeta = { chainId, parent, diffId };
         await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta));
         const final = join(this.dir, hex);

@@ -12,6 +12,7 @@ import {
   copyFileSync,
   fchmodSync,
   fchownSync,
+  fstatSync,
   futimesSync,
   linkSync,
   lchownSync,
@@ -42,8 +43,11 @@ export interface UnpackOptions {
   /** The config's rootfs.diff_ids entry for this layer; a mismatch fails the unpack. */
   expectedDiffId?: string;
   /** The parent chain's directories, topmost first: metadata for implicit parent directories
-   *  and targets of hard links into lower layers come from here. */
-  lowerDirs?: string[];
+   *  and targets of hard links into lower layers come from here. A function means the lower
+   *  layers are still being unpacked: what needs them is deferred (an implicit directory gets
+   *  0755 root, a hard link into them an empty placeholder file) and fixed up after the
+   *  function resolves, at the end of the layer, before directory times are set. */
+  lowerDirs?: string[] | (() => Promise<string[]>);
   /** A 0:0 character device on the target's filesystem; whiteouts become hard links to it
    *  (no process per whiteout). Without it, whiteouts are made with mknod in the batch. */
   whiteoutTemplate?: string;
@@ -68,6 +72,14 @@ const CREATE_FILE = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
 
 type Header = tar.Header & { pax?: Record<string, string> | null };
 type EntryStream = tar.ExtractEvents['entry'][1];
+
+/** Work that needs the lower layers, while they are not unpacked yet (see lowerDirs). */
+type Fixup =
+  | { kind: 'dir'; rel: string; dead: boolean }
+  | { kind: 'link'; rel: string; targetRel: string; h: Header; dead: boolean; ino: number; aliases: string[] };
+
+/** Files up to this size are written with one writeSync once all their bytes are in. */
+const SMALL_FILE = 256 * 1024;
 
 /**
  * Unpacks a layer from source into target, which must not exist yet (it is created). On any
@@ -113,11 +125,13 @@ export async function unpackLayer(source: Readable, target: string, opts: Unpack
     } catch (e) {
       throw x.failure ?? e;
     }
-    await x.finish();
     const diffId = `sha256:${hash.digest('hex')}`;
     if (opts.expectedDiffId !== undefined && diffId !== opts.expectedDiffId) {
       throw invalidArgument(`${what}: diff id mismatch, got ${diffId}, the image config says ${opts.expectedDiffId}`);
     }
+    // Only a verified layer waits for (and looks into) the layers below.
+    if (typeof opts.lowerDirs === 'function') x.fixup(await opts.lowerDirs());
+    await x.finish();
     return { diffId, size: counter.size, entries: x.entries };
   } catch (e) {
     rmSync(target, { recursive: true, force: true });
@@ -180,6 +194,11 @@ class Extractor {
   private readonly opaque = new Set<string>();
   private pending: SpecialOp[] = [];
   private readonly pendingPaths = new Set<string>();
+  /** Known lower dirs; undefined while they are not unpacked yet (lookups are deferred). */
+  private lowers: string[] | undefined;
+  private readonly fixups: Fixup[] = [];
+  /** The live fixup at each path. */
+  private readonly fixupAt = new Map<string, Fixup>();
   private readonly euid = process.geteuid?.() ?? 0;
   private readonly egid = process.getegid?.() ?? 0;
 
@@ -187,7 +206,9 @@ class Extractor {
     private readonly root: string,
     private readonly opts: UnpackOptions,
     private readonly what: string,
-  ) {}
+  ) {
+    this.lowers = typeof opts.lowerDirs === 'function' ? undefined : (opts.lowerDirs ?? []);
+  }
 
   private abs(rel: string): string {
     return rel === '' ? this.root : `${this.root}/${rel}`;
@@ -255,8 +276,18 @@ class Extractor {
 
   /** A parent the tar does not list: made like the lower layers' one, or 0755 root. */
   private implicitDir(rel: string): void {
-    const lower = this.lowerLookup(rel)?.st;
     mkdirSync(this.abs(rel), 0o700);
+    if (this.lowers === undefined) {
+      chmodSync(this.abs(rel), 0o755);
+      this.defer({ kind: 'dir', rel, dead: false });
+      return;
+    }
+    this.lowerDir(rel);
+  }
+
+  /** Gives the implicit directory rel the lower layers' metadata, if they have that directory. */
+  private lowerDir(rel: string): void {
+    const lower = this.lowerLookup(rel)?.st;
     // chmod rather than mkdir's mode: the daemon's umask must not narrow image directories.
     if (lower?.isDirectory()) {
       this.chown(this.abs(rel), lower.uid, lower.gid);
@@ -267,7 +298,7 @@ class Extractor {
 
   /** lstat of rel in the topmost lower layer that has it, resolved strictly inside that layer. */
   private lowerLookup(rel: string): { st: Stats; path: string } | undefined {
-    for (const lower of this.opts.lowerDirs ?? []) {
+    for (const lower of this.lowers ?? []) {
       const path = `${lower}/${rel}`;
       let st: Stats;
       try {
@@ -296,6 +327,7 @@ class Extractor {
     // Queued ops name paths that may be about to change: carry them out first.
     await this.flush();
     rmSync(this.abs(rel), { recursive: true, force: true });
+    this.dropFixups(rel);
     for (const d of this.dirs) if (d === rel || d.startsWith(`${rel}/`)) this.dirs.delete(d);
     for (const d of this.dirTimes.keys()) if (d === rel || d.startsWith(`${rel}/`)) this.dirTimes.delete(d);
     return st;
@@ -388,6 +420,12 @@ class Extractor {
         if (replaced) mkdirSync(path, 0o700);
       }
     }
+    // Listed after all: its own metadata wins over the lower layers' (a deferred fixup's).
+    const f = this.fixupAt.get(rel);
+    if (f?.kind === 'dir') {
+      f.dead = true;
+      this.fixupAt.delete(rel);
+    }
     this.chown(path, h.uid, h.gid);
     chmodSync(path, h.mode & 0o7777);
     this.dirs.add(rel);
@@ -449,10 +487,14 @@ class Extractor {
       await this.clear(rel, false);
       linkSync(this.abs(targetRel), path);
     }
+    // A link to a placeholder (a deferred link into a lower layer) shares what it becomes.
+    const f = this.fixupAt.get(targetRel);
+    if (f?.kind === 'link') f.aliases.push(rel);
   }
 
   /** A hard link whose target is in a lower layer: a copy here, as overlay's copy-up would make. */
   private async lowerHardlink(h: Header, rel: string, targetRel: string): Promise<void> {
+    if (this.lowers === undefined) return this.deferLowerHardlink(h, rel, targetRel);
     const found = this.lowerLookup(targetRel);
     if (!found) throw this.refuse(h.name, `hard link target ${JSON.stringify(h.linkname)} is not in this layer or below`);
     const { st, path: src } = found;
@@ -467,6 +509,84 @@ class Extractor {
     if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
     else if (st.isFile()) copyFileSync(src, dst, fsc.COPYFILE_EXCL);
     else throw this.refuse(h.name, `hard link target ${JSON.stringify(h.linkname)} in a lower layer is not a file`);
+    this.chown(dst, st.uid, st.gid);
+    if (!st.isSymbolicLink()) chmodSync(dst, st.mode & 0o7777);
+    lutimesSync(dst, st.atimeMs / 1000, st.mtimeMs / 1000);
+  }
+
+  /** The lower layers are not there yet: an empty placeholder now, filled in by fixup(). */
+  private async deferLowerHardlink(h: Header, rel: string, targetRel: string): Promise<void> {
+    if (this.pendingPaths.has(rel)) await this.flush();
+    const dst = this.abs(rel);
+    try {
+      lstatSync(dst);
+      await this.clear(rel, false);
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+    }
+    const fd = openSync(dst, CREATE_FILE, 0o600);
+    let ino: number;
+    try {
+      ino = fstatSync(fd).ino;
+    } finally {
+      closeSync(fd);
+    }
+    this.defer({ kind: 'link', rel, targetRel, h, dead: false, ino, aliases: [] });
+  }
+
+  private defer(f: Fixup): void {
+    this.fixups.push(f);
+    this.fixupAt.set(f.rel, f);
+  }
+
+  /** rel (and what is under it) was removed: its deferred fixups no longer apply. */
+  private dropFixups(rel: string): void {
+    if (this.fixupAt.size === 0) return;
+    for (const [p, f] of this.fixupAt) {
+      if (p === rel || p.startsWith(`${rel}/`)) {
+        f.dead = true;
+        this.fixupAt.delete(p);
+      }
+    }
+  }
+
+  /** The lower layers are unpacked now: does what was deferred, in entry order. */
+  fixup(lowers: string[]): void {
+    this.lowers = lowers;
+    for (const f of this.fixups) {
+      if (f.dead) continue;
+      if (f.kind === 'dir') this.lowerDir(f.rel);
+      else this.fillPlaceholder(f);
+    }
+    this.fixups.length = 0;
+    this.fixupAt.clear();
+  }
+
+  private fillPlaceholder(f: Extract<Fixup, { kind: 'link' }>): void {
+    const found = this.lowerLookup(f.targetRel);
+    if (!found) throw this.refuse(f.h.name, `hard link target ${JSON.stringify(f.h.linkname)} is not in this layer or below`);
+    const { st, path: src } = found;
+    const dst = this.abs(f.rel);
+    if (lstatSync(dst).ino !== f.ino) throw internal(`${this.what}: placeholder for ${JSON.stringify(f.h.name)} was replaced behind the unpacker's back`);
+    if (st.isFile()) {
+      // Into the placeholder's own inode, so hard links made to it in this layer share it.
+      copyFileSync(src, dst);
+    } else if (st.isSymbolicLink()) {
+      rmSync(dst);
+      symlinkSync(readlinkSync(src), dst);
+      for (const a of f.aliases) {
+        const at = this.abs(a);
+        let same = false;
+        try {
+          same = lstatSync(at).ino === f.ino;
+        } catch (e) {
+          if (errnoCode(e) !== 'ENOENT') throw e;
+        }
+        if (!same) continue;
+        rmSync(at);
+        linkSync(dst, at);
+      }
+    } else throw this.refuse(f.h.name, `hard link target ${JSON.stringify(f.h.linkname)} in a lower layer is not a file`);
     this.chown(dst, st.uid, st.gid);
     if (!st.isSymbolicLink()) chmodSync(dst, st.mode & 0o7777);
     lutimesSync(dst, st.atimeMs / 1000, st.mtimeMs / 1000);

@@ -34,11 +34,20 @@ export interface OciRoot {
   readonly: boolean;
 }
 
+export interface OciIdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
 export interface OciMount {
   destination: string;
   type: string;
   source: string;
   options: string[];
+  /** An idmapped bind mount (runtime-spec 1.1); set only where the runtime supports them. */
+  uidMappings?: OciIdMapping[];
+  gidMappings?: OciIdMapping[];
 }
 
 export type OciNamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup';
@@ -75,12 +84,27 @@ export interface OciLinuxResources {
   unified?: Record<string, string>;
 }
 
-/** linux.seccomp; its shape is the security-contexts work's (see security-hooks.ts). */
+export interface OciSeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: string;
+}
+
+export interface OciSyscallRule {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: OciSeccompArg[];
+}
+
+/** linux.seccomp (config-linux.md#seccomp); built by src/oci/security/. */
 export interface OciSeccomp {
   defaultAction: string;
+  defaultErrnoRet?: number;
   architectures?: string[];
   flags?: string[];
-  syscalls?: { names: string[]; action: string; errnoRet?: number; args?: { index: number; value: number; valueTwo?: number; op: string }[] }[];
+  syscalls?: OciSyscallRule[];
 }
 
 export interface OciLinux {
@@ -94,6 +118,9 @@ export interface OciLinux {
   rootfsPropagation?: 'rprivate' | 'rslave' | 'rshared';
   seccomp?: OciSeccomp;
   mountLabel?: string;
+  /** With a user namespace: how its ids map to the host's. */
+  uidMappings?: OciIdMapping[];
+  gidMappings?: OciIdMapping[];
 }
 
 export interface OciSpec {

@@ -98,11 +98,18 @@ export async function stopCtrEnv(env: CtrEnv | undefined): Promise<void> {
 
 export const CGROUP_PARENT = '/critter-test';
 
-/** Container cgroups still under the tests' parent in any hierarchy. */
+const CGROUP_V2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+
+/** The tests' parent cgroup in every hierarchy (one on cgroup v2). */
+function parentDirs(): string[] {
+  if (CGROUP_V2) return [join('/sys/fs/cgroup', CGROUP_PARENT)];
+  return readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h, CGROUP_PARENT));
+}
+
+/** Container cgroups still under the tests' parent. */
 export function cgroupsLeft(): string[] {
   const left: string[] = [];
-  for (const h of readdirSync('/sys/fs/cgroup')) {
-    const d = join('/sys/fs/cgroup', h, CGROUP_PARENT);
+  for (const d of parentDirs()) {
     if (!existsSync(d)) continue;
     try {
       for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory() && /^[0-9a-f]{64}$/.test(e.name)) left.push(`cgroup ${join(d, e.name)}`);
@@ -113,8 +120,11 @@ export function cgroupsLeft(): string[] {
   return left;
 }
 
-export function cgroupFile(id: string, controller: string, file: string): string {
-  return readFileSync(join('/sys/fs/cgroup', controller, CGROUP_PARENT, id, file), 'utf8').trim();
+/** A container's memory limit or CFS quota as its cgroup holds it (v1 or v2). */
+export function cgroupLimit(id: string, what: 'memory' | 'cpuQuota'): string {
+  const read = (...p: string[]): string => readFileSync(join('/sys/fs/cgroup', ...p), 'utf8').trim();
+  if (CGROUP_V2) return what === 'memory' ? read(CGROUP_PARENT, id, 'memory.max') : (read(CGROUP_PARENT, id, 'cpu.max').split(' ')[0] ?? '');
+  return what === 'memory' ? read('memory', CGROUP_PARENT, id, 'memory.limit_in_bytes') : read('cpu', CGROUP_PARENT, id, 'cpu.cfs_quota_us');
 }
 
 export async function runPod(env: CtrEnv, handler: Handler, o: PodOptions = {}): Promise<string> {

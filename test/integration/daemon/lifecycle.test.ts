@@ -95,13 +95,13 @@ test('one debug log line per RPC with method, duration and status code', async (
   const d = await startCritterd({ logLevel: 'debug' });
   try {
     await d.clients.runtime.version({});
-    await assert.rejects(d.clients.runtime.listContainers({}));
+    await assert.rejects(d.clients.runtime.podSandboxStatus({ podSandboxId: 'no-such-pod' }));
     const lines = d.logs().split('\n').filter((l) => l.includes('"msg":"rpc"')).map((l) => JSON.parse(l) as Record<string, unknown>);
     const v = lines.find((l) => l.method === 'RuntimeService/Version');
     assert.ok(v, 'a line for Version');
     assert.equal(v.code, 'OK');
     assert.equal(typeof v.durationMs, 'number');
-    assert.ok(lines.some((l) => l.method === 'RuntimeService/ListContainers' && l.code === 'UNIMPLEMENTED'));
+    assert.ok(lines.some((l) => l.method === 'RuntimeService/PodSandboxStatus' && l.code === 'NOT_FOUND'));
   } finally {
     await d.stop();
   }
