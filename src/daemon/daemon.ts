@@ -13,6 +13,8 @@ import { ImageService } from '../image/image-service.js';
 import { DownloadLimiter } from '../image/pull/limiter.js';
 import { TokenCache } from '../image/registry/auth.js';
 import { Snapshotter } from '../image/snapshot/snapshotter.js';
+import { OciRuntimeDriver } from '../oci/runtime-driver.js';
+import { lsmSummary, securityHost } from '../oci/security/lsm-host.js';
 import { startCriServer, type CriServer } from '../server/grpc-server.js';
 import type { Logger } from '../util/log.js';
 import { lockRoot, type RootLock } from './root-lock.js';
@@ -35,7 +37,12 @@ export async function startDaemon(config: CritterConfig, version: string, log: L
   try {
     const { removedStale } = await prepareSocketPath(config.socket);
     if (removedStale) log.info({ socket: config.socket }, 'removed a stale socket left by an earlier critterd');
-    const runtimeStatus = new RuntimeStatusService(config);
+    // Status asks each handler's runtime what it supports (`<runtime> features`, cached).
+    const statusDrivers = new Map(
+      Object.values(config.runtime.handlers).map((h) => [h.name, new OciRuntimeDriver({ handler: h, cgroupDriver: config.cgroup.driver, log })] as const),
+    );
+    const runtimeStatus = new RuntimeStatusService(config, statusDrivers);
+    for (const [lsm, state] of Object.entries(lsmSummary(securityHost()))) runtimeStatus.note(lsm, state);
     const networkConfig = new NetworkConfigStore(join(config.root, 'network', 'runtime-config.json'));
     const imageLog = log.child({ component: 'images' });
     const content = await ContentStore.open(config.root, imageLog);

@@ -11,40 +11,73 @@ export interface Condition {
   message: string;
 }
 
+export interface HandlerFeatures {
+  name: string;
+  recursiveReadOnlyMounts: boolean;
+  userNamespaces: boolean;
+}
+
 export interface RuntimeStatus {
   conditions: Condition[];
-  handlers: { name: string; recursiveReadOnlyMounts: boolean; userNamespaces: boolean }[];
+  handlers: HandlerFeatures[];
   /** Notes for operators (e.g. settings critter had to clamp on this node). */
   notes: Record<string, string>;
+}
+
+/** What Status asks of a handler's runtime driver (OciRuntimeDriver answers it). */
+export interface HandlerCapabilities {
+  supportsRecursiveReadOnly(): Promise<boolean>;
+  supportsUserNamespaces(): Promise<boolean>;
 }
 
 export class RuntimeStatusService {
   private readonly notes = new Map<string, string>();
 
-  constructor(private readonly config: CritterConfig) {}
+  /** `handlers`: a driver per configured handler; a handler without one claims no features. */
+  constructor(
+    private readonly config: CritterConfig,
+    private readonly handlers: ReadonlyMap<string, HandlerCapabilities> = new Map(),
+  ) {}
 
   /** Records a standing note shown in Status' info (e.g. a clamped setting). */
   note(key: string, message: string): void {
     this.notes.set(key, message);
   }
 
-  status(): RuntimeStatus {
+  async status(): Promise<RuntimeStatus> {
     const net = findNetwork(this.config.network.cniConfDir);
     const network: Condition = net.ok
       ? { type: 'NetworkReady', status: true, reason: '', message: '' }
       : { type: 'NetworkReady', status: false, reason: 'NetworkPluginNotReady', message: `Network plugin returns error: ${net.reason}` };
+    const names = Object.keys(this.config.runtime.handlers).sort();
     return {
       conditions: [{ type: 'RuntimeReady', status: true, reason: '', message: '' }, network],
-      // Features are reported only once the handler drivers can prove them (security issue);
-      // until then claim nothing, never more than the runtime supports.
-      handlers: Object.keys(this.config.runtime.handlers)
-        .sort()
-        .map((name) => ({ name, recursiveReadOnlyMounts: false, userNamespaces: false })),
+      handlers: await Promise.all(names.map((name) => this.features(name))),
       notes: Object.fromEntries(this.notes),
     };
   }
 
   effectiveConfig(): CritterConfig {
     return this.config;
+  }
+
+  /**
+   * What the handler's runtime proves it supports (its `features` report and the kernel). A
+   * runtime that cannot say, or fails to, claims nothing: the kubelet must never be promised more.
+   */
+  private async features(name: string): Promise<HandlerFeatures> {
+    const h = this.handlers.get(name);
+    const ask = async (q: (() => Promise<boolean>) | undefined): Promise<boolean> => {
+      try {
+        return q ? await q() : false;
+      } catch {
+        return false;
+      }
+    };
+    return {
+      name,
+      recursiveReadOnlyMounts: await ask(h && (() => h.supportsRecursiveReadOnly())),
+      userNamespaces: await ask(h && (() => h.supportsUserNamespaces())),
+    };
   }
 }

@@ -12,6 +12,7 @@ import { Session } from 'node:inspector/promises';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
@@ -64,10 +65,13 @@ async function main(): Promise<void> {
     }
     const times: number[] = [];
     const cpus: number[] = [];
+    const elus: number[] = [];
     for (let r = 0; r < repeat; r++) {
       const c = process.cpuUsage();
+      const e = performance.eventLoopUtilization();
       const t = process.hrtime.bigint();
       await fn();
+      elus.push(performance.eventLoopUtilization(e).utilization);
       times.push(Number(process.hrtime.bigint() - t) / 1e9);
       const d = process.cpuUsage(c);
       cpus.push((d.user + d.system) / 1e6);
@@ -80,7 +84,7 @@ async function main(): Promise<void> {
     }
     const s = median(times);
     process.stdout.write(
-      `${name.padEnd(22)} ${s.toFixed(3)} s  ${(bytes / MB / s).toFixed(0).padStart(5)} MB/s  cpu ${median(cpus).toFixed(3)} s  (runs ${times.map((x) => x.toFixed(2)).join(' ')})\n`,
+      `${name.padEnd(22)} ${s.toFixed(3)} s  ${(bytes / MB / s).toFixed(0).padStart(5)} MB/s  cpu ${median(cpus).toFixed(3)} s  main thread busy ${(median(elus) * 100).toFixed(0)}%  (runs ${times.map((x) => x.toFixed(2)).join(' ')})\n`,
     );
   };
   const eachLayer = async (fn: (path: string, i: number) => Promise<void>): Promise<void> => {

@@ -21,7 +21,7 @@ import type { Platform } from '../registry/platform.js';
 import { chainIds } from '../snapshot/chain.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import type { LayerToUnpack } from '../unpack/apply.js';
-import { unpackLayer } from '../unpack/extract.js';
+import { unpackPool } from '../unpack/worker-pool.js';
 import { parseImageConfig } from '../store/image-config.js';
 import type { ImageStore } from '../store/image-store.js';
 import type { ImageRecord } from '../store/record.js';
@@ -82,6 +82,8 @@ interface Tee {
 
 /** Buffering between the download and the unpacker, per layer. */
 const FEED_HWM = 1 << 20;
+/** Download bytes are passed on in pieces of this size. */
+const COALESCE = 1 << 20;
 
 const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
 
@@ -209,7 +211,7 @@ export class ImagePuller {
       const unpackSignal = AbortSignal.any([t.signal, stopUnpack.signal]);
       const feed = new PassThrough({ highWaterMark: FEED_HWM });
       let teed = false;
-      const unpacking = unpackLayer(feed, dir, {
+      const unpacking = unpackPool().unpack(feed, dir, {
         mediaType: layer.mediaType,
         expectedDiffId: layer.diffId,
         lowerDirs,
@@ -287,27 +289,52 @@ export class ImagePuller {
       }
       tee?.opened();
       const out = tee?.stream;
+      // The socket delivers 64 KiB at a time; hashing, writing and above all inflating cost
+      // much less per byte in 1 MiB pieces (gunzip: 2.5x less CPU), worth one copy.
+      let buf = Buffer.allocUnsafe(COALESCE);
+      let used = 0;
+      const emit = (self: Transform, pieces: Buffer[], cb: TransformCallback): void => {
+        // The same bytes to the unpacker, at the pace of the slower of the two readers.
+        let blocked = false;
+        for (const piece of pieces) {
+          self.push(piece);
+          if (out && !out.destroyed && !out.write(piece)) blocked = true;
+        }
+        if (!blocked || !out) {
+          cb();
+          return;
+        }
+        const go = (): void => {
+          out.off('drain', go);
+          out.off('close', go);
+          cb();
+        };
+        out.on('drain', go);
+        out.on('close', go);
+      };
       const counter = new Transform({
         highWaterMark: FEED_HWM,
         transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
           watchdog.progress();
           tracker?.bytes(index, chunk.length);
-          // The same bytes to the unpacker, at the pace of the slower of the two readers.
-          if (out && !out.destroyed && !out.write(chunk)) {
-            const go = (): void => {
-              out.off('drain', go);
-              out.off('close', go);
-              cb(null, chunk);
-            };
-            out.on('drain', go);
-            out.on('close', go);
-            return;
+          const full: Buffer[] = [];
+          for (let off = 0; off < chunk.length; ) {
+            const n = chunk.copy(buf, used, off);
+            used += n;
+            off += n;
+            if (used === COALESCE) {
+              full.push(buf);
+              buf = Buffer.allocUnsafe(COALESCE);
+              used = 0;
+            }
           }
-          cb(null, chunk);
+          emit(this, full, cb);
         },
         flush(cb: TransformCallback): void {
-          out?.end();
-          cb();
+          emit(this, used > 0 ? [buf.subarray(0, used)] : [], () => {
+            out?.end();
+            cb();
+          });
         },
       });
       return pipeline(body, counter, () => {

@@ -32,7 +32,6 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { cancelled, CritterError, errnoCode, errorMessage, internal, invalidArgument } from '../../util/errors.js';
-import type { Logger } from '../../util/log.js';
 import { compressionOf, createDecompressor, MAGIC_LEN, sniffCompression, type LayerCompression } from './decompress.js';
 import { entryComponents } from './paths.js';
 import { runSpecialOps, xattrValue, type SpecialOp } from './special.js';
@@ -52,9 +51,15 @@ export interface UnpackOptions {
    *  (no process per whiteout). Without it, whiteouts are made with mknod in the batch. */
   whiteoutTemplate?: string;
   signal?: AbortSignal;
-  log: Logger;
+  log: UnpackLog;
   /** Names the layer in errors: "layer sha256:… of 127.0.0.1:5000/busybox:1". */
   what?: string;
+}
+
+/** What unpacking logs (a pino Logger is one; a worker forwards these to the daemon's). */
+export interface UnpackLog {
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
 }
 
 export interface UnpackResult {
@@ -77,9 +82,6 @@ type EntryStream = tar.ExtractEvents['entry'][1];
 type Fixup =
   | { kind: 'dir'; rel: string; dead: boolean }
   | { kind: 'link'; rel: string; targetRel: string; h: Header; dead: boolean; ino: number; aliases: string[] };
-
-/** Files up to this size are written with one writeSync once all their bytes are in. */
-const SMALL_FILE = 256 * 1024;
 
 /**
  * Unpacks a layer from source into target, which must not exist yet (it is created). On any

@@ -1,8 +1,9 @@
 // buildSpec: the OCI runtime config of a CRI container. Pure but for what it must learn from
 // the filesystem: the image's passwd/group (inside the rootfs), bind-mount sources and device
 // nodes (on the host), and the host's mount table when propagation asks for it.
-import { NamespaceMode } from '../../gen/runtime/v1/api_pb.js';
 import { invalidArgument } from '../../util/errors.js';
+import { securityHost } from '../security/lsm-host.js';
+import { applyIdmaps, checkUserMapped, idmappedMounts, userNamespacePlan } from '../security/userns.js';
 import { RootfsUserDb } from '../user/resolve.js';
 import { capabilitySets } from './capabilities.js';
 import { cgroupsPathFor } from './cgroups-path.js';
@@ -39,9 +40,6 @@ function checkInput(input: SpecInput): void {
   const pidns = input.sandbox.pidNamespace;
   const pid = pidns.mode === 'pod' ? pidns.infraPid : pidns.mode === 'target' ? pidns.targetPid : 1;
   if (!Number.isInteger(pid) || pid <= 0) throw invalidArgument(`pid namespace ${pidns.mode}: bad pid ${pid}`);
-  const userns = input.config.linux?.securityContext?.namespaceOptions?.usernsOptions;
-  // The host's user namespace is the only one critter runs containers in.
-  if (userns && userns.mode !== NamespaceMode.NODE) throw invalidArgument('user namespaces are not supported by critter yet');
 }
 
 export function buildSpec(input: SpecInput): BuildResult {
@@ -55,7 +53,12 @@ export function buildSpec(input: SpecInput): BuildResult {
   }
   const readonlyRootfs = input.rootfs.readonly || (sc?.readonlyRootfs ?? false);
 
+  const userns = userNamespacePlan(sc, input.sandbox.userNamespacePath, {
+    handler: input.runtimeHandler,
+    userNamespaces: input.runtimeFeatures.userNamespaces ?? false,
+  });
   const user = resolveContainerUser(new RootfsUserDb(input.rootfs.path), sc, input.image.config.User);
+  if (userns) checkUserMapped(userns, user);
   const env = processEnv(input.image.config, cfg.envs, input.sandbox.hostname);
   // runc and crun would look HOME up themselves; setting it makes both agree, as CRI-O does.
   if (!hasEnv(env, 'HOME')) env.push(`HOME=${user.home ?? '/'}`);
@@ -64,12 +67,15 @@ export function buildSpec(input: SpecInput): BuildResult {
   // which may create missing host directories.
   const args = processArgs(cfg.command, cfg.args, input.image.config);
   const cwd = processCwd(cfg.workingDir, input.image.config);
-  const capabilities = capabilitySets(sc?.capabilities, privileged, input.host.capLastCap, warnings);
+  const capabilities = capabilitySets(sc?.capabilities, privileged, input.host.capLastCap, warnings, input.host.boundingCapabilities);
   const oom = oomScoreAdj(cfg.linux?.resources, input.ownOomScoreAdj);
   const resources = buildResources(cfg.linux?.resources, input.host, warnings);
   const cgroupsPath = cgroupsPathFor(input.cgroupDriver, input.sandbox.cgroupParent, input.containerId);
 
+  const idmaps = idmappedMounts(cfg.mounts, userns, input.runtimeFeatures.idmappedMounts ?? false, input.runtimeHandler);
+
   const { mounts, rootfsPropagation } = buildMounts(input, { readonlyRootfs, privileged });
+  applyIdmaps(mounts, idmaps);
 
   const requested = requestedDevices(cfg.devices);
   let devices: OciDevice[] = requested.devices;
@@ -99,7 +105,7 @@ export function buildSpec(input: SpecInput): BuildResult {
     root: { path: input.rootfs.path, readonly: readonlyRootfs },
     mounts,
     linux: {
-      namespaces: buildNamespaces(input.sandbox, input.host, privileged),
+      namespaces: buildNamespaces(input.sandbox, input.host, privileged, userns?.namespace),
       resources: { devices: deviceRules, ...resources },
       cgroupsPath,
       devices,
@@ -113,8 +119,13 @@ export function buildSpec(input: SpecInput): BuildResult {
   if (input.sandbox.utsPath) spec.hostname = input.sandbox.hostname;
   if (Object.keys(input.sandbox.sysctls).length > 0) spec.linux.sysctl = { ...input.sandbox.sysctls };
   if (rootfsPropagation) spec.linux.rootfsPropagation = rootfsPropagation;
+  if (userns) {
+    spec.linux.uidMappings = userns.uidMappings;
+    spec.linux.gidMappings = userns.gidMappings;
+  }
 
-  const hookCtx = { securityContext: sc, privileged, spec, warnings };
+  const security = input.security ?? securityHost();
+  const hookCtx = { securityContext: sc, privileged, spec, host: security, sandboxId: input.sandbox.id, warnings };
   const seccomp = applySeccomp(hookCtx);
   if (seccomp) spec.linux.seccomp = seccomp;
   const apparmor = applyApparmor(hookCtx);

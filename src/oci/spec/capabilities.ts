@@ -67,9 +67,20 @@ export const DEFAULT_CAPABILITIES: readonly string[] = [
   'CAP_AUDIT_WRITE',
 ];
 
-/** Every capability the kernel knows (0..cap_last_cap) that critter can name. */
-export function allCapabilities(capLastCap: number): string[] {
-  return KNOWN_CAPABILITIES.slice(0, Math.max(0, capLastCap) + 1);
+/**
+ * Every capability a container can be given: those the kernel knows (0..cap_last_cap) that
+ * critter can name, within critterd's own bounding set when known (a runtime cannot grant what
+ * its parent lacks: privileged means "all critterd has", as containerd's current capabilities).
+ */
+export function allCapabilities(capLastCap: number, bounding?: readonly string[]): string[] {
+  const known = KNOWN_CAPABILITIES.slice(0, Math.max(0, capLastCap) + 1);
+  return bounding ? known.filter((c) => bounding.includes(c)) : known;
+}
+
+/** The capability names of a CapBnd-style hex mask (as in /proc/self/status). */
+export function capabilitiesOfMask(hex: string): string[] {
+  const mask = BigInt(`0x${hex}`);
+  return KNOWN_CAPABILITIES.filter((_, i) => (mask >> BigInt(i)) & 1n);
 }
 
 /** "chown", "CAP_CHOWN", "cap_chown" -> "CAP_CHOWN"; anything unknown is refused. */
@@ -92,8 +103,9 @@ export function capabilitySets(
   privileged: boolean,
   capLastCap: number,
   warnings: string[],
+  bounding?: readonly string[],
 ): OciCapabilities {
-  const available = allCapabilities(capLastCap);
+  const available = allCapabilities(capLastCap, bounding);
   if (privileged) return { bounding: [...available], effective: [...available], permitted: [...available] };
 
   const add = caps?.addCapabilities ?? [];
@@ -114,7 +126,7 @@ export function capabilitySets(
 
   const unavailable = set.filter((c) => !available.includes(c));
   if (unavailable.length > 0) {
-    warnings.push(`capabilities unknown to this kernel are left out: ${unavailable.join(', ')}`);
+    warnings.push(`capabilities this kernel or critterd's bounding set lacks are left out: ${unavailable.join(', ')}`);
     set = set.filter((c) => available.includes(c));
   }
   const out: OciCapabilities = { bounding: [...set], effective: [...set], permitted: [...set] };

@@ -1,5 +1,6 @@
 // Probing the host facts buildSpec takes as input, once at daemon start.
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
+import { capabilitiesOfMask } from './capabilities.js';
 import type { HostInfo } from './input.js';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -11,7 +12,14 @@ export function probeHost(cgroupRoot = '/sys/fs/cgroup'): HostInfo {
     swapAvailable: v2 ? hasSwapFileV2(cgroupRoot) : existsSync(`${cgroupRoot}/memory/memory.memsw.limit_in_bytes`),
     hugetlbAvailable: v2 ? readControllers(cgroupRoot).includes('hugetlb') : existsSync(`${cgroupRoot}/hugetlb`),
     capLastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()),
+    boundingCapabilities: ownBoundingSet(),
   };
+}
+
+/** critterd's CapBnd: inside a restricted host (a container, some VMs) it lacks some capabilities. */
+function ownBoundingSet(): string[] | undefined {
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? capabilitiesOfMask(m[1]!) : undefined;
 }
 
 const readControllers = (root: string): string[] => {

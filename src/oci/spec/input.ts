@@ -2,6 +2,7 @@
 // host already decided. The builder decides nothing about the sandbox; it only joins it.
 import type { CgroupDriver } from '../../config/types.js';
 import type { ContainerConfig } from '../../gen/runtime/v1/api_pb.js';
+import type { SecurityHost } from '../security/lsm-host.js';
 import type { OciSpec } from './types.js';
 
 /** The `config` section of an OCI image config (image-spec config.md); names as in its JSON. */
@@ -32,6 +33,8 @@ export interface SandboxContext {
   netnsPath?: string;
   ipcPath?: string;
   utsPath?: string;
+  /** The pod's user namespace file when the sandbox holds one (a user-namespaced pod). */
+  userNamespacePath?: string;
   pidNamespace: PidNamespace;
   /** Files the sandbox prepared, bind-mounted unless the CRI config mounts the same path. */
   resolvConfPath?: string;
@@ -52,6 +55,8 @@ export interface HostInfo {
   hugetlbAvailable: boolean;
   /** /proc/sys/kernel/cap_last_cap: the highest capability number this kernel knows. */
   capLastCap: number;
+  /** critterd's own bounding set (CapBnd); undefined is "everything the kernel has". */
+  boundingCapabilities?: readonly string[];
 }
 
 export interface SpecInput {
@@ -64,7 +69,13 @@ export interface SpecInput {
   cgroupDriver: CgroupDriver;
   host: HostInfo;
   runtimeHandler: string;
-  runtimeFeatures: { recursiveReadOnly: boolean };
+  /**
+   * What the handler's runtime supports: driver.supportsRecursiveReadOnly/IdmappedMounts, and
+   * userNamespaces = reportsUserNamespaces(driver.features()); absent is "no".
+   */
+  runtimeFeatures: { recursiveReadOnly: boolean; idmappedMounts?: boolean; userNamespaces?: boolean };
+  /** The host's LSMs, architecture and kernel; probed (once) when absent. */
+  security?: SecurityHost;
   /** critterd's own /proc/self/oom_score_adj: a container never gets a lower (more protected) one. */
   ownOomScoreAdj: number;
   /** /proc/self/mountinfo text, for tests; read from the host when a propagation check needs it. */

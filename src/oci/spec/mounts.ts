@@ -37,9 +37,7 @@ const depth = (p: string): number => (p === '/' ? 0 : p.split('/').length - 1);
 function fromCri(m: Mount): BindRequest {
   const what = `mount ${JSON.stringify(m.containerPath)}`;
   if (m.image) throw new CritterError('Unimplemented', `${what}: image volume mounts are not supported`);
-  if (m.uidMappings.length > 0 || m.gidMappings.length > 0) {
-    throw new CritterError('Unimplemented', `${what}: idmapped mounts need user namespaces, which critter does not support yet`);
-  }
+  // uid/gid mappings are checked and placed by buildSpec (src/oci/security/userns.ts).
   return {
     containerPath: cleanDest(m.containerPath, what),
     hostPath: m.hostPath,

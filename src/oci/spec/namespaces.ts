@@ -1,11 +1,13 @@
 // The container's namespaces: it joins the sandbox's network, IPC and UTS namespaces by path
-// (none of them when the pod uses the host's), its pid namespace per the pod's pid mode, and
-// always gets a mount namespace of its own.
+// (none of them when the pod uses the host's), its pid namespace per the pod's pid mode, the
+// pod's user namespace when it has one, and always gets a mount namespace of its own.
 import type { HostInfo, SandboxContext } from './input.js';
 import type { OciNamespace } from './types.js';
 
-export function buildNamespaces(s: SandboxContext, host: HostInfo, privileged: boolean): OciNamespace[] {
+export function buildNamespaces(s: SandboxContext, host: HostInfo, privileged: boolean, userns?: OciNamespace): OciNamespace[] {
   const ns: OciNamespace[] = [];
+  // First, so that namespaces created for the container belong to it (runtimes order it so too).
+  if (userns) ns.push(userns);
   switch (s.pidNamespace.mode) {
     case 'pod':
       ns.push({ type: 'pid', path: `/proc/${s.pidNamespace.infraPid}/ns/pid` });

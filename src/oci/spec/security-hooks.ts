@@ -1,8 +1,11 @@
-// Where seccomp, AppArmor and SELinux enter the spec. NOT IMPLEMENTED YET: every hook answers
-// "unconfined" (no linux.seccomp, no apparmorProfile, no labels), whatever the request asks.
-// The security-contexts work replaces the bodies; buildSpec already calls them after all else,
-// with the spec as built so far, and places what they return.
+// Where seccomp, AppArmor and SELinux enter the spec. buildSpec calls these after all else, with
+// the spec as built so far (the capability sets decide the seccomp profile's conditional
+// groups), and places what they return. The policies live in src/oci/security/.
 import type { LinuxContainerSecurityContext } from '../../gen/runtime/v1/api_pb.js';
+import { containerApparmor } from '../security/apparmor.js';
+import type { SecurityHost } from '../security/lsm-host.js';
+import { containerSeccomp } from '../security/seccomp.js';
+import { containerSelinux } from '../security/selinux.js';
 import type { OciSeccomp, OciSpec } from './types.js';
 
 export interface SecurityHookContext {
@@ -10,20 +13,28 @@ export interface SecurityHookContext {
   privileged: boolean;
   /** The spec so far (read-only for the hooks: they return what to set). */
   spec: Readonly<OciSpec>;
+  /** What the host offers (LSMs, architecture, kernel). */
+  host: SecurityHost;
+  /** The pod's id: its containers share an SELinux level derived from it. */
+  sandboxId: string;
   warnings: string[];
 }
 
 /** linux.seccomp for the container; undefined is unconfined. */
-export function applySeccomp(_ctx: SecurityHookContext): OciSeccomp | undefined {
-  return undefined;
+export function applySeccomp(ctx: SecurityHookContext): OciSeccomp | undefined {
+  return containerSeccomp(ctx.securityContext, ctx.privileged, {
+    capabilities: ctx.spec.process.capabilities.bounding,
+    arch: ctx.host.arch,
+    kernelRelease: ctx.host.kernelRelease,
+  });
 }
 
 /** process.apparmorProfile; undefined is unconfined. */
-export function applyApparmor(_ctx: SecurityHookContext): string | undefined {
-  return undefined;
+export function applyApparmor(ctx: SecurityHookContext): string | undefined {
+  return containerApparmor(ctx.securityContext, ctx.privileged, ctx.host.apparmor, ctx.warnings);
 }
 
 /** process.selinuxLabel and linux.mountLabel; empty is no labelling. */
-export function applySelinux(_ctx: SecurityHookContext): { processLabel?: string; mountLabel?: string } {
-  return {};
+export function applySelinux(ctx: SecurityHookContext): { processLabel?: string; mountLabel?: string } {
+  return containerSelinux(ctx.securityContext?.selinuxOptions, ctx.privileged, ctx.sandboxId, ctx.host.selinux, ctx.warnings);
 }

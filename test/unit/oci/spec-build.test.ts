@@ -316,7 +316,7 @@ describe('mounts', () => {
     fails({ config: { mounts: [{ containerPath: 'rel', hostPath: '/tmp' }] } }, 'InvalidArgument', /not absolute/);
     fails({ config: { mounts: [{ containerPath: '/x', hostPath: 'rel' }] } }, 'InvalidArgument', /host path "rel" is not absolute/);
     fails({ config: { mounts: [{ containerPath: '/x', hostPath: '/tmp' }, { containerPath: '/x/', hostPath: '/tmp' }] } }, 'InvalidArgument', /duplicate/);
-    fails({ config: { mounts: [{ containerPath: '/x', hostPath: '/tmp', uidMappings: [{ hostId: 1, containerId: 0, length: 1 }] }] } }, 'Unimplemented', /idmapped/);
+    fails({ config: { mounts: [{ containerPath: '/x', hostPath: '/tmp', uidMappings: [{ hostId: 1, containerId: 0, length: 1 }] }] } }, 'InvalidArgument', /idmapped/);
   });
 });
 
@@ -415,10 +415,9 @@ describe('capabilities, no_new_privs, masked paths, read-only rootfs', () => {
     assert.equal(buildSpec({ ...input(), rootfs: { path: rootfs, readonly: true } }).spec.root.readonly, true);
     assert.equal(build().spec.root.path, rootfs);
   });
-  void test('security hooks leave the container unconfined for now', () => {
-    const r = build({ config: { linux: { securityContext: { seccomp: { profileType: 0 }, apparmor: { profileType: 0 } } } } });
+  void test('security hooks: no profile asked, none applied (the rules: test/unit/oci/security-*.test.ts)', () => {
+    const r = build();
     assert.equal(r.spec.linux.seccomp, undefined);
-    assert.equal(r.spec.process.apparmorProfile, undefined);
     assert.equal(r.spec.process.selinuxLabel, undefined);
   });
 });
