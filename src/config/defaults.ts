@@ -31,6 +31,9 @@ export const DEFAULTS = {
   cgroup: {
     driver: '',
   },
+  security: {
+    forbidden_host_paths: [] as string[],
+  },
   streaming: {
     address: '127.0.0.1:0',
   },

@@ -51,6 +51,7 @@ export function loadConfig(opts: LoadOptions = {}): CritterConfig {
   const network = { ...DEFAULTS.network, ...section(doc, 'network') } as typeof DEFAULTS.network;
   const monitor = { ...DEFAULTS.monitor, ...section(doc, 'monitor') } as typeof DEFAULTS.monitor;
   const cgroup = { ...DEFAULTS.cgroup, ...section(doc, 'cgroup') } as typeof DEFAULTS.cgroup;
+  const security = { ...DEFAULTS.security, ...section(doc, 'security') } as typeof DEFAULTS.security;
   const streaming = { ...DEFAULTS.streaming, ...section(doc, 'streaming') } as typeof DEFAULTS.streaming;
 
   const root = opts.root ?? DEFAULT_ROOT;
@@ -96,6 +97,7 @@ export function loadConfig(opts: LoadOptions = {}): CritterConfig {
     network: { cniConfDir: network.cni_conf_dir, cniBinDirs: network.cni_bin_dirs },
     monitor: { conmonPath: monitor.conmon_path },
     cgroup: { configuredDriver, driver },
+    security: { forbiddenHostPaths: [...security.forbidden_host_paths] },
     streaming: { address: streaming.address },
   };
 }

@@ -65,6 +65,12 @@ export const SECTIONS = {
       doc: 'Cgroup driver: "cgroupfs" or "systemd"; empty detects (systemd when it is PID 1, else cgroupfs).',
     },
   },
+  security: {
+    forbidden_host_paths: {
+      type: { kind: 'stringList', absolutePaths: true },
+      doc: "Host paths no CRI mount or device may use: a source that, symlinks resolved, is one of them or lies under one is InvalidArgument. critterd's --root and --state are always added.",
+    },
+  },
   streaming: {
     address: {
       type: { kind: 'string', nonEmpty: true },

@@ -39,6 +39,10 @@ export interface CritterConfig {
     configuredDriver: '' | CgroupDriver;
     driver: CgroupDriver;
   };
+  security: {
+    /** As configured, without critterd's own --root and --state (always forbidden on top). */
+    forbiddenHostPaths: string[];
+  };
   streaming: {
     address: string;
   };

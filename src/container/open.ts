@@ -6,6 +6,7 @@ import type { CritterConfig } from '../config/types.js';
 import type { ImageService } from '../image/image-service.js';
 import type { Snapshotter } from '../image/snapshot/snapshotter.js';
 import { OciRuntimeDriver } from '../oci/runtime-driver.js';
+import { securityHost } from '../oci/security/lsm-host.js';
 import { probeHost, readOwnOomScoreAdj } from '../oci/spec/index.js';
 import type { Sandbox } from '../pod/sandbox/types.js';
 import { internal } from '../util/errors.js';
@@ -57,6 +58,9 @@ export async function openContainers(
     cgroupDriver: config.cgroup.driver,
     host: probeHost(),
     ownOomScoreAdj,
+    security: securityHost(),
+    // A pod must never reach the runtime's own state, whatever the list says.
+    forbiddenHostPaths: [...config.security.forbiddenHostPaths, config.root, config.state],
     log,
   });
   return {

@@ -3,7 +3,7 @@
 import { NamespaceMode, type ContainerConfig } from '../gen/runtime/v1/api_pb.js';
 import type { PidNamespace, SandboxContext } from '../oci/spec/index.js';
 import type { Sandbox } from '../pod/sandbox/types.js';
-import { failedPrecondition } from '../util/errors.js';
+import { failedPrecondition, invalidArgument } from '../util/errors.js';
 
 /**
  * The container's PID namespace. POD (the proto default, so also "unset") follows the pod:
@@ -29,6 +29,25 @@ export function pidNamespaceFor(config: ContainerConfig, sandbox: Sandbox, targe
   return { mode: 'pod', infraPid: sandbox.infraPid };
 }
 
+/**
+ * A container asking for the pod's user namespace (mode POD) joins the one its sandbox holds,
+ * with the same mappings: a pod in the host's user namespace has none to join. The rest of the
+ * container's user namespace options are checked by the spec builder.
+ */
+export function checkPodUserNamespace(config: ContainerConfig, sandbox: Sandbox): void {
+  const u = config.linux?.securityContext?.namespaceOptions?.usernsOptions;
+  if (!u || u.mode !== NamespaceMode.POD) return;
+  const pod = sandbox.namespaces.user;
+  if (!sandbox.userNamespacePath || !pod) {
+    throw invalidArgument(`user namespaces: the container asks for its pod's user namespace (mode POD), but pod sandbox ${sandbox.id} runs in the host's`);
+  }
+  const same = (a: readonly { containerId: number; hostId: number; length: number }[], b: typeof a): boolean =>
+    a.length === b.length && a.every((m, i) => m.containerId === b[i]!.containerId && m.hostId === b[i]!.hostId && m.length === b[i]!.length);
+  if (!same(u.uids, pod.uids) || !same(u.gids, pod.gids)) {
+    throw invalidArgument(`user namespaces: the container's uid/gid mappings differ from those of pod sandbox ${sandbox.id}, whose user namespace it joins`);
+  }
+}
+
 export function sandboxContext(sandbox: Sandbox, pidNamespace: PidNamespace): SandboxContext {
   return {
     id: sandbox.id,
@@ -39,6 +58,7 @@ export function sandboxContext(sandbox: Sandbox, pidNamespace: PidNamespace): Sa
     netnsPath: sandbox.netnsPath,
     ipcPath: sandbox.ipcPath,
     utsPath: sandbox.utsPath,
+    userNamespacePath: sandbox.userNamespacePath,
     pidNamespace,
     resolvConfPath: sandbox.files.resolvConf,
     hostsPath: sandbox.files.hosts,

@@ -13,6 +13,8 @@ import type { ImageService } from '../image/image-service.js';
 import type { Snapshotter } from '../image/snapshot/snapshotter.js';
 import { buildSpec, type HostInfo, type OciSpec } from '../oci/spec/index.js';
 import type { OciRuntimeDriver } from '../oci/runtime-driver.js';
+import type { SecurityHost } from '../oci/security/lsm-host.js';
+import { reportsUserNamespaces } from '../oci/security/userns.js';
 import { KeyedMutex } from '../pod/cni/keyed-mutex.js';
 import type { SandboxContainers } from '../pod/sandbox/containers-hook.js';
 import type { Sandbox } from '../pod/sandbox/types.js';
@@ -46,7 +48,7 @@ import { orAbort } from './or-abort.js';
 import { parseContainerRecord } from './record.js';
 import { applyToSpec, fromCri, mergeResources, NO_RESOURCES, ociUpdate } from './resources.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
-import { pidNamespaceFor, sandboxContext } from './sandbox-context.js';
+import { checkPodUserNamespace, pidNamespaceFor, sandboxContext } from './sandbox-context.js';
 import { DEFAULT_STOP_SIGNAL, parseStopSignal } from './stop-signal.js';
 import type {
   ContainerFilter,
@@ -77,6 +79,10 @@ export interface ContainerServiceOptions {
   host: HostInfo;
   /** critterd's own oom_score_adj: the floor of every container's. */
   ownOomScoreAdj: number;
+  /** The host's LSMs, architecture and kernel; probed once by the spec builder when absent. */
+  security?: SecurityHost;
+  /** Host paths no CRI mount or device may use: the configured ones plus --root and --state. */
+  forbiddenHostPaths?: readonly string[];
   log?: Logger;
   /** How long a SIGKILLed container is waited for before StopContainer fails. */
   killWaitMs?: number;
@@ -158,6 +164,7 @@ export class ContainerService implements SandboxContainers {
 
   private async createLocked(id: string, name: string, digest: string, sandbox: Sandbox, req: ContainerRequest): Promise<string> {
     const cfg = req.config;
+    checkPodUserNamespace(cfg, sandbox);
     const rt = this.opts.runtimeFor(sandbox.runtimeHandler);
     const requested = cfg.image?.image ?? '';
     const found = await this.opts.images.inspect(requested);
@@ -208,6 +215,7 @@ export class ContainerService implements SandboxContainers {
       this.persist(rec);
       await mountRootfs(this.opts.snapshots, rec.snapshotKey, rec.image.chainId, rec.rootfs);
       const pidNamespace = pidNamespaceFor(cfg, sandbox, (target) => this.targetPid(target, sandbox.id));
+      const features = await rt.driver.features();
       const built = buildSpec({
         containerId: id,
         config: cfg,
@@ -217,7 +225,13 @@ export class ContainerService implements SandboxContainers {
         cgroupDriver: this.opts.cgroupDriver,
         host: this.opts.host,
         runtimeHandler: sandbox.runtimeHandler,
-        runtimeFeatures: { recursiveReadOnly: await rt.driver.supportsRecursiveReadOnly() },
+        runtimeFeatures: {
+          recursiveReadOnly: await rt.driver.supportsRecursiveReadOnly(),
+          idmappedMounts: await rt.driver.supportsIdmappedMounts(),
+          userNamespaces: reportsUserNamespaces(features),
+        },
+        security: this.opts.security,
+        forbiddenHostPaths: this.opts.forbiddenHostPaths,
         ownOomScoreAdj: this.opts.ownOomScoreAdj,
       });
       for (const w of built.warnings) this.log.warn({ id, name }, w);

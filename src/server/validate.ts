@@ -68,16 +68,28 @@ export function checkAnnotations(field: string, annotations: Record<string, stri
   if (total > ANNOTATIONS_TOTAL_MAX) throw invalidArgument(`${field} are ${total} bytes in total, more than the limit of ${ANNOTATIONS_TOTAL_MAX}`);
 }
 
-/** Pod metadata as the kubelet sends it: name (subdomain), namespace (label), uid. */
-export function checkPodMetadata(md: { name: string; namespace: string; uid: string } | undefined): void {
-  const m = requirePresent('config.metadata', md);
-  checkDnsSubdomain('metadata.name', requireString('metadata.name', m.name));
-  checkDnsLabel('metadata.namespace', requireString('metadata.namespace', m.namespace));
-  requireString('metadata.uid', m.uid);
+/**
+ * Object names (pod and container metadata.name). The CRI sets no naming rules, and critest uses
+ * names such as "PodSandbox-for-create-test-<uuid>", so only what would break critter is refused:
+ * empty, longer than a DNS subdomain, '/' (names are never paths) and control characters.
+ */
+export function checkObjectName(field: string, value: string): void {
+  requireString(field, value);
+  if (value.length > 253) throw invalidArgument(`${field} "${value.slice(0, 40)}..." is longer than 253 characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[/\x00-\x1f\x7f]/.test(value)) throw invalidArgument(`${field} "${value}" must not contain '/' or control characters`);
 }
 
-/** Container metadata: a DNS label, as a Pod's container names are. */
+/** Pod metadata: a name, a namespace and a uid; the kubelet's are Kubernetes names. */
+export function checkPodMetadata(md: { name: string; namespace: string; uid: string } | undefined): void {
+  const m = requirePresent('config.metadata', md);
+  checkObjectName('metadata.name', m.name);
+  checkObjectName('metadata.namespace', m.namespace);
+  checkObjectName('metadata.uid', m.uid);
+}
+
+/** Container metadata: a name. */
 export function checkContainerMetadata(md: { name: string } | undefined): void {
   const m = requirePresent('config.metadata', md);
-  checkDnsLabel('metadata.name', requireString('metadata.name', m.name));
+  checkObjectName('metadata.name', m.name);
 }

@@ -8,11 +8,32 @@ import { join } from 'node:path';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { status as Code, type ServiceError } from '@grpc/grpc-js';
 import { ContainerState, type PodSandboxConfigSchema } from '../../src/gen/runtime/v1/api_pb.js';
-import { ctrConfig, until, type ContainerInit, type CtrEnv } from '../integration/container/helpers.js';
+import { ctrConfig, startCtrEnv, stopCtrEnv, until, type ContainerInit, type CtrEnv } from '../integration/container/helpers.js';
 import { podConfig, type PodOptions } from '../integration/pod/sandbox-helpers.js';
 
-export { startCtrEnv, stopCtrEnv, ctrConfig, readCriLog, until, cgroupLimit, type CtrEnv, type ContainerInit } from '../integration/container/helpers.js';
+export { ctrConfig, readCriLog, until, cgroupLimit, type CtrEnv, type ContainerInit } from '../integration/container/helpers.js';
 export { inRange, ipamFiles, sh, type PodOptions } from '../integration/pod/sandbox-helpers.js';
+
+/** Every container this ring created, to tell its own leftovers from other test runs'. */
+const created = new Set<string>();
+
+/** The container integration env: daemon + registry + CNI network, fixture images pulled. */
+export const startEnv = (): Promise<CtrEnv> => startCtrEnv();
+
+/**
+ * stopCtrEnv, except that container cgroups under the shared test parent which belong to no
+ * pod or container of this env are not ours to report: other rings may run at the same time.
+ */
+export async function stopEnv(env: CtrEnv | undefined): Promise<void> {
+  try {
+    await stopCtrEnv(env);
+  } catch (e) {
+    const ours = new Set([...created, ...(env?.net.podIds ?? [])]);
+    const problems = (e instanceof Error ? e.message : String(e)).split(' | ');
+    const mine = problems.filter((p) => !p.startsWith('cgroup ') || [...ours].some((id) => p.includes(id)));
+    if (mine.length > 0) throw new Error(mine.join(' | '));
+  }
+}
 
 /** critest asks the runtime for a cgroup parent; the test rings keep theirs under this one. */
 export const CGROUP_PARENT_FOR_CRITEST = '/critter-test';
@@ -41,6 +62,7 @@ export async function runPod(env: CtrEnv, o: PodOptions = {}, extra: Partial<Pod
 /** CreateContainer with the pod's whole config, as the kubelet does. */
 export async function createIn(env: CtrEnv, pod: Pod, config: ContainerInit): Promise<string> {
   const r = await env.d.clients.runtime.createContainer({ podSandboxId: pod.id, config, sandboxConfig: pod.config });
+  created.add(r.containerId);
   return r.containerId;
 }
 

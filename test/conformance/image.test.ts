@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { pushImage } from '../fixtures/image.js';
 import { fixtures, TAGGED_TAGS } from '../fixtures/images.js';
-import { ctrStatus, isGrpcError, nowNs, runIn, runPod, sleeper, startCtrEnv, stopCtrEnv, type CtrEnv } from './env.js';
+import { ctrStatus, isGrpcError, nowNs, runIn, runPod, sleeper, startEnv, stopEnv, type CtrEnv } from './env.js';
 
 let env: CtrEnv;
 const digests: Record<string, string> = {};
 before(async () => {
-  env = await startCtrEnv();
+  env = await startEnv();
   const reg = env.reg;
   digests.busybox = await pushImage(reg, 'conf/busybox', ['1.0', 'latest'], await fixtures.busybox());
   digests.tagged = await pushImage(reg, 'conf/tagged', [...TAGGED_TAGS], await fixtures.tagged());
@@ -23,7 +23,7 @@ before(async () => {
   digests.zstd = await pushImage(reg, 'conf/zstd', ['latest'], await fixtures.zstd());
 });
 after(async () => {
-  await stopCtrEnv(env);
+  await stopEnv(env);
 });
 
 const im = () => env.d.clients.image;
@@ -96,7 +96,7 @@ void test('ListImages contains each pulled image exactly once, with the same fac
 });
 
 void test('one image under three tags: the same id three times, one ListImages entry with all three repo_tags', async () => {
-  const ids = [];
+  const ids: string[] = [];
   for (const t of TAGGED_TAGS) ids.push((await im().pullImage({ image: { image: ref('tagged', t) } })).imageRef);
   assert.equal(new Set(ids).size, 1, 'one image id');
   const entries = (await listed()).filter((i) => i.id === ids[0]);

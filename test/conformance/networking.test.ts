@@ -7,14 +7,14 @@ import { randomInt } from 'node:crypto';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { ContainerState } from '../../src/gen/runtime/v1/api_pb.js';
-import { ctrConfig, dropPod, exec, inRange, podStatus, runIn, runPod, shIn, sleeper, startCtrEnv, stopCtrEnv, until, waitState, type CtrEnv } from './env.js';
+import { ctrConfig, dropPod, exec, inRange, podStatus, runIn, runPod, shIn, sleeper, startEnv, stopEnv, until, waitState, type CtrEnv } from './env.js';
 
 let env: CtrEnv;
 before(async () => {
-  env = await startCtrEnv();
+  env = await startEnv();
 });
 after(async () => {
-  await stopCtrEnv(env);
+  await stopEnv(env);
 });
 
 const rt = () => env.d.clients.runtime;

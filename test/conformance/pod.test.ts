@@ -20,18 +20,18 @@ import {
   runIn,
   runPod,
   sleeper,
-  startCtrEnv,
-  stopCtrEnv,
+  startEnv,
+  stopEnv,
   waitState,
   type CtrEnv,
 } from './env.js';
 
 let env: CtrEnv;
 before(async () => {
-  env = await startCtrEnv();
+  env = await startEnv();
 });
 after(async () => {
-  await stopCtrEnv(env);
+  await stopEnv(env);
 });
 
 const rt = () => env.d.clients.runtime;

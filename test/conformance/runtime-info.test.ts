@@ -4,14 +4,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renameSync } from 'node:fs';
 import { CgroupDriver } from '../../src/gen/runtime/v1/api_pb.js';
-import { startCtrEnv, stopCtrEnv, type CtrEnv } from './env.js';
+import { startEnv, stopEnv, type CtrEnv } from './env.js';
 
 let env: CtrEnv;
 before(async () => {
-  env = await startCtrEnv();
+  env = await startEnv();
 });
 after(async () => {
-  await stopCtrEnv(env);
+  await stopEnv(env);
 });
 
 const rt = () => env.d.clients.runtime;

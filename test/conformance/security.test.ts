@@ -5,16 +5,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { NamespaceMode } from '../../src/gen/runtime/v1/api_pb.js';
-import { CGROUP_PARENT_FOR_CRITEST, createIn, ctrStatus, dropPod, exec, isGrpcError, runIn, runPod, shIn, sleeper, startCtrEnv, stopCtrEnv, type ContainerInit, type CtrEnv, type Pod } from './env.js';
+import { CGROUP_PARENT_FOR_CRITEST, createIn, ctrStatus, dropPod, exec, isGrpcError, runIn, runPod, shIn, sleeper, startEnv, stopEnv, type ContainerInit, type CtrEnv, type Pod } from './env.js';
 
 let env: CtrEnv;
 let pod: Pod;
 before(async () => {
-  env = await startCtrEnv();
+  env = await startEnv();
   pod = await runPod(env, { name: 'security' });
 });
 after(async () => {
-  await stopCtrEnv(env);
+  await stopEnv(env);
 });
 
 const rt = () => env.d.clients.runtime;

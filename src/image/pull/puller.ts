@@ -21,7 +21,7 @@ import type { Platform } from '../registry/platform.js';
 import { chainIds } from '../snapshot/chain.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import type { LayerToUnpack } from '../unpack/apply.js';
-import { unpackPool } from '../unpack/worker-pool.js';
+import { unpackLayer } from '../unpack/extract.js';
 import { parseImageConfig } from '../store/image-config.js';
 import type { ImageStore } from '../store/image-store.js';
 import type { ImageRecord } from '../store/record.js';
@@ -211,7 +211,7 @@ export class ImagePuller {
       const unpackSignal = AbortSignal.any([t.signal, stopUnpack.signal]);
       const feed = new PassThrough({ highWaterMark: FEED_HWM });
       let teed = false;
-      const unpacking = unpackPool().unpack(feed, dir, {
+      const unpacking = unpackLayer(feed, dir, {
         mediaType: layer.mediaType,
         expectedDiffId: layer.diffId,
         lowerDirs,

@@ -32,6 +32,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { cancelled, CritterError, errnoCode, errorMessage, internal, invalidArgument } from '../../util/errors.js';
+import type { Logger } from '../../util/log.js';
 import { compressionOf, createDecompressor, MAGIC_LEN, sniffCompression, type LayerCompression } from './decompress.js';
 import { entryComponents } from './paths.js';
 import { runSpecialOps, xattrValue, type SpecialOp } from './special.js';
@@ -51,15 +52,9 @@ export interface UnpackOptions {
    *  (no process per whiteout). Without it, whiteouts are made with mknod in the batch. */
   whiteoutTemplate?: string;
   signal?: AbortSignal;
-  log: UnpackLog;
+  log: Logger;
   /** Names the layer in errors: "layer sha256:… of 127.0.0.1:5000/busybox:1". */
   what?: string;
-}
-
-/** What unpacking logs (a pino Logger is one; a worker forwards these to the daemon's). */
-export interface UnpackLog {
-  warn(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
 }
 
 export interface UnpackResult {

@@ -77,7 +77,7 @@ export function buildSpec(input: SpecInput): BuildResult {
   const { mounts, rootfsPropagation } = buildMounts(input, { readonlyRootfs, privileged });
   applyIdmaps(mounts, idmaps);
 
-  const requested = requestedDevices(cfg.devices);
+  const requested = requestedDevices(cfg.devices, input.forbiddenHostPaths);
   let devices: OciDevice[] = requested.devices;
   const deviceRules = [{ allow: false, access: 'rwm' }, ...requested.rules];
   if (privileged) {

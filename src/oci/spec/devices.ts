@@ -4,6 +4,7 @@ import { readdirSync, realpathSync, statSync, type BigIntStats } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Device } from '../../gen/runtime/v1/api_pb.js';
 import { errnoCode, errorMessage, failedPrecondition, invalidArgument, notFound } from '../../util/errors.js';
+import { checkHostPathAllowed } from './forbidden-paths.js';
 import type { OciDevice, OciDeviceCgroupRule } from './types.js';
 
 export interface DevicesResult {
@@ -64,7 +65,8 @@ function devicesUnder(dir: string, skipTop: boolean): [string, BigIntStats][] {
   return out;
 }
 
-export function requestedDevices(devices: Device[]): DevicesResult {
+/** `forbidden`: host paths no device may come from (see forbidden-paths.ts). */
+export function requestedDevices(devices: Device[], forbidden?: readonly string[]): DevicesResult {
   const out: DevicesResult = { devices: [], rules: [] };
   for (const d of devices) {
     const what = `device ${JSON.stringify(d.hostPath)}`;
@@ -72,6 +74,7 @@ export function requestedDevices(devices: Device[]): DevicesResult {
     const dest = d.containerPath || d.hostPath;
     if (!dest.startsWith('/')) throw invalidArgument(`${what}: container path ${JSON.stringify(dest)} is not absolute`);
     const access = devicePermissions(d.permissions);
+    checkHostPathAllowed(d.hostPath, forbidden, what);
     let real: string;
     let st: BigIntStats;
     try {

@@ -78,6 +78,11 @@ export interface SpecInput {
   security?: SecurityHost;
   /** critterd's own /proc/self/oom_score_adj: a container never gets a lower (more protected) one. */
   ownOomScoreAdj: number;
+  /**
+   * Host paths no CRI mount or device may use, nor anything under them (symlinks resolved):
+   * `[security] forbidden_host_paths` plus critterd's --root and --state. Absent: none.
+   */
+  forbiddenHostPaths?: readonly string[];
   /** /proc/self/mountinfo text, for tests; read from the host when a propagation check needs it. */
   mountInfo?: string;
 }

@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import { MountPropagation, type Mount } from '../../gen/runtime/v1/api_pb.js';
 import { CritterError, errnoCode, errorMessage, failedPrecondition, invalidArgument } from '../../util/errors.js';
 import { defaultMounts } from './defaults.js';
+import { checkHostPathAllowed } from './forbidden-paths.js';
 import type { SpecInput } from './input.js';
 import { isShared, isSlave, mountOf, parseMountInfo, type MountInfoEntry } from './mountinfo.js';
 import type { OciMount } from './types.js';
@@ -22,7 +23,10 @@ interface BindRequest {
   recursiveReadOnly: boolean;
   propagation: MountPropagation;
   what: string;
-  /** A missing host path is made a directory (CRI mounts, as containerd); sandbox files must exist. */
+  /**
+   * A CRI mount: a missing host path is made a directory (as containerd), and the path must not
+   * be a forbidden one. Sandbox files are critter's own and must exist.
+   */
   createMissing: boolean;
 }
 
@@ -73,9 +77,14 @@ function sandboxBinds(input: SpecInput, readonlyRootfs: boolean): BindRequest[] 
   return out;
 }
 
-/** The host path a bind mount uses: created as a directory when missing, symlinks resolved. */
-function hostSource(b: BindRequest): string {
+/**
+ * The host path a bind mount uses: created as a directory when missing, symlinks resolved. A CRI
+ * mount's path is checked against the forbidden ones before anything is created, and again once
+ * resolved.
+ */
+function hostSource(b: BindRequest, forbidden: readonly string[] | undefined): string {
   if (!b.hostPath.startsWith('/')) throw invalidArgument(`${b.what}: host path ${JSON.stringify(b.hostPath)} is not absolute`);
+  if (b.createMissing) checkHostPathAllowed(b.hostPath, forbidden, b.what);
   try {
     statSync(b.hostPath);
   } catch (e) {
@@ -88,11 +97,14 @@ function hostSource(b: BindRequest): string {
       throw failedPrecondition(`${b.what}: cannot create missing host path ${b.hostPath}: ${errorMessage(e2)}`, e2);
     }
   }
+  let real: string;
   try {
-    return realpathSync(b.hostPath);
+    real = realpathSync(b.hostPath);
   } catch (e) {
     throw failedPrecondition(`${b.what}: cannot resolve host path ${b.hostPath}: ${errorMessage(e)}`, e);
   }
+  if (b.createMissing) checkHostPathAllowed(real, forbidden, b.what);
+  return real;
 }
 
 export function buildMounts(input: SpecInput, opts: { readonlyRootfs: boolean; privileged: boolean }): MountsResult {
@@ -131,7 +143,7 @@ export function buildMounts(input: SpecInput, opts: { readonlyRootfs: boolean; p
         throw invalidArgument(`${b.what}: runtime handler ${JSON.stringify(input.runtimeHandler)} does not support recursive read-only mounts`);
       }
     }
-    const source = hostSource(b);
+    const source = hostSource(b, input.forbiddenHostPaths);
     const options = ['rbind'];
     switch (b.propagation) {
       case MountPropagation.PROPAGATION_PRIVATE:

@@ -7,7 +7,7 @@ import type { ConmonMonitor } from '../../container/monitor/conmon.js';
 import { errorMessage } from '../../util/errors.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { checkPauseBinary } from './pause-binary.js';
-import { pauseSpec } from './pause-spec.js';
+import { pauseSpec, type PauseSpecInput } from './pause-spec.js';
 
 export interface InfraRecord {
   /** The OCI container id; the sandbox id. */
@@ -26,6 +26,8 @@ export interface InfraStartOptions {
   netnsPath: string | undefined;
   ipcPath: string | undefined;
   utsPath: string | undefined;
+  /** The pod's user namespace, which the pause process joins (it owns the pod's other namespaces). */
+  userns?: PauseSpecInput['userns'];
   cgroupParent: string;
   /** Called before conmon is spawned, so a crash leaves a record to clean up from. */
   onPrepared?: (r: InfraRecord) => void;
@@ -59,6 +61,7 @@ export class PauseInfra {
       netnsPath: o.netnsPath,
       ipcPath: o.ipcPath,
       utsPath: o.utsPath,
+      userns: o.userns,
       cgroupParent: o.cgroupParent,
       cgroupDriver: this.opts.cgroupDriver,
     });

@@ -2,11 +2,19 @@
 // (and mount) namespace, the pod's network, IPC and UTS namespace files, no capabilities.
 import type { CgroupDriver } from '../../config/types.js';
 
+interface IdRange {
+  containerId: number;
+  hostId: number;
+  length: number;
+}
+
 export interface PauseSpecInput {
   sandboxId: string;
   netnsPath: string | undefined;
   ipcPath: string | undefined;
   utsPath: string | undefined;
+  /** A user-namespaced pod's namespace file and its mappings (one range each, as KEP-127 gives). */
+  userns?: { path: string; uid: IdRange; gid: IdRange };
   cgroupParent: string;
   cgroupDriver: CgroupDriver;
 }
@@ -23,6 +31,8 @@ const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysr
 
 export function pauseSpec(i: PauseSpecInput): Record<string, unknown> {
   const namespaces: Record<string, string>[] = [{ type: 'pid' }, { type: 'mount' }];
+  // First, so that the pid and mount namespaces made for the pause process belong to the pod's.
+  if (i.userns) namespaces.unshift({ type: 'user', path: i.userns.path });
   if (i.netnsPath !== undefined) namespaces.push({ type: 'network', path: i.netnsPath });
   if (i.ipcPath !== undefined) namespaces.push({ type: 'ipc', path: i.ipcPath });
   if (i.utsPath !== undefined) namespaces.push({ type: 'uts', path: i.utsPath });
@@ -45,6 +55,10 @@ export function pauseSpec(i: PauseSpecInput): Record<string, unknown> {
     linux: {
       namespaces,
       cgroupsPath: infraCgroupsPath(i.cgroupParent, i.sandboxId, i.cgroupDriver),
+      ...(i.userns && {
+        uidMappings: [{ containerID: i.userns.uid.containerId, hostID: i.userns.uid.hostId, size: i.userns.uid.length }],
+        gidMappings: [{ containerID: i.userns.gid.containerId, hostID: i.userns.gid.hostId, size: i.userns.gid.length }],
+      }),
       maskedPaths: MASKED,
       readonlyPaths: READONLY,
     },

@@ -8,9 +8,10 @@
 // pods' nsfs mounts do not propagate into whatever peer group the host's root belongs to.
 // A mount namespace cloned after a file was mounted keeps a private copy, but unlinking the
 // file detaches such copies (Linux >= 3.18), so removal still frees the namespace.
-import { closeSync, mkdirSync, openSync, realpathSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { alreadyExists, errnoCode, internal, invalidArgument } from '../../util/errors.js';
+import { alreadyExists, errnoCode, errorMessage, internal, invalidArgument, isCritterError } from '../../util/errors.js';
 import { isMountPoint, mountsAt } from './mountinfo.js';
 import { describeFailure, runProgram } from './run-program.js';
 
@@ -103,5 +104,78 @@ export async function removeNamespaceFile(path: string): Promise<void> {
     rmSync(file, { force: true });
   } catch (e) {
     throw internal(`cannot delete the namespace file ${file}`, e);
+  }
+}
+
+/** One line of /proc/<pid>/uid_map or gid_map. */
+export interface IdMapLine {
+  containerId: number;
+  hostId: number;
+  length: number;
+}
+
+export interface UserOwnedNamespaces {
+  /** Where the user namespace is pinned. */
+  user: string;
+  /** Namespaces created inside it, and so owned by it; each pinned at its file. */
+  net?: string;
+  ipc?: string;
+  uts?: string;
+}
+
+const mapText = (m: IdMapLine): string => `${m.containerId} ${m.hostId} ${m.length}\n`;
+
+/**
+ * Creates a user namespace with the given mappings and, in the same unshare(2), the pod's
+ * network, IPC and UTS namespaces, which it therefore owns (a container that joins the user
+ * namespace can then join them). unshare's program waits on stdin while we pin its namespaces
+ * (bind mounts of /proc/<pid>/ns/*) and write its uid_map and gid_map: util-linux 2.38's
+ * --map-users needs newuidmap, and its own --user=<file> mount is refused (EPERM) here since
+ * unshare has not exec'd yet when it pins. On failure every file made here is removed.
+ */
+export async function createUserOwnedNamespaces(files: UserOwnedNamespaces, uid: IdMapLine, gid: IdMapLine): Promise<void> {
+  const all: [NamespaceKind | 'user', string][] = [['user', files.user]];
+  for (const k of ['net', 'ipc', 'uts'] as const) {
+    const p = files[k];
+    if (p !== undefined) all.push([k, p]);
+  }
+  const made: string[] = [];
+  const child = spawn(UNSHARE, [...all.map(([k]) => `--${k}`), '--', 'sh', '-c', 'echo ready; read -r _; exit 0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stdin.on('error', () => undefined);
+  const closed = new Promise<number | string>((resolve) => {
+    child.on('error', (e) => resolve(errorMessage(e)));
+    child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+  try {
+    // unshare execs the program in place: its pid is the one inside the new namespaces.
+    const ready = await new Promise<boolean>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('ready\n')) resolve(true);
+      });
+      void closed.then(() => resolve(false));
+    });
+    if (!ready || child.pid === undefined) throw internal(`${UNSHARE} failed: ${stderr.trim() || String(await closed)}`);
+    for (const [kind, p] of all) {
+      if (!isAbsolute(p)) throw invalidArgument(`namespace file path "${p}" is not absolute`);
+      await ensureNamespaceDir(dirname(p));
+      const file = canonical(p);
+      if (isMountPoint(file)) throw alreadyExists(`a namespace is already mounted at ${file}`);
+      closeSync(openSync(file, 'a', 0o444));
+      made.push(file);
+      await mustRun(MOUNT, ['--bind', `/proc/${child.pid}/ns/${kind}`, file], `cannot pin the pod's ${kind} namespace at ${file}`);
+    }
+    writeFileSync(`/proc/${child.pid}/uid_map`, mapText(uid));
+    writeFileSync(`/proc/${child.pid}/gid_map`, mapText(gid));
+    child.stdin.end();
+    const end = await closed;
+    if (end !== 0) throw internal(`${UNSHARE} ended with ${String(end)}: ${stderr.trim()}`);
+  } catch (e) {
+    child.kill('SIGKILL');
+    for (const f of made.reverse()) await removeNamespaceFile(f).catch(() => undefined);
+    throw isCritterError(e) ? e : internal(`cannot create the pod's user namespace at ${files.user}: ${errorMessage(e)}`, e);
   }
 }

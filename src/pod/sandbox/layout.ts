@@ -8,6 +8,7 @@ export interface SandboxLayout {
   net: string;
   ipc: string;
   uts: string;
+  user: string;
   shm: string;
   hostname: string;
   resolvConf: string;
@@ -24,6 +25,7 @@ export function sandboxLayout(stateDir: string, id: string): SandboxLayout {
     net: join(nsDir, 'net'),
     ipc: join(nsDir, 'ipc'),
     uts: join(nsDir, 'uts'),
+    user: join(nsDir, 'user'),
     shm: join(dir, 'shm'),
     hostname: join(dir, 'hostname'),
     resolvConf: join(dir, 'resolv.conf'),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CritterConfig } from '../../config/types.js';
 import { ConmonMonitor } from '../../container/monitor/conmon.js';
 import { OciRuntimeDriver } from '../../oci/runtime-driver.js';
+import { reportsUserNamespaces } from '../../oci/security/userns.js';
 import { internal } from '../../util/errors.js';
 import type { Logger } from '../../util/log.js';
 import { CniManager } from '../cni/manager.js';
@@ -60,6 +61,11 @@ export async function openSandboxes(
     infra,
     containers: deps.containers,
     log,
+    // Exactly what Status reports as the handler's user_namespaces feature.
+    userNamespaceSupport: async (handler) => {
+      const driver = monitorFor(handler).runtime;
+      return { userNamespaces: reportsUserNamespaces(await driver.features()), idmappedMounts: await driver.supportsIdmappedMounts() };
+    },
   });
   return {
     sandboxes,

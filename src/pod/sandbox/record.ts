@@ -25,6 +25,8 @@ export interface SandboxRecord {
   netnsPath?: string;
   ipcPath?: string;
   utsPath?: string;
+  /** The pod's user namespace file, set before it is created (mode POD only). */
+  userNamespacePath?: string;
   shmPath: string;
   /** Set before CNI ADD runs and cleared once DEL succeeded. */
   cniAttached: boolean;

@@ -19,7 +19,7 @@ import { checkDnsConfig, hasDnsConfig, resolvConfContent, HOST_RESOLV_CONF } fro
 import { mountShm, unmountShm } from '../files/shm.js';
 import type { InfraRecord, InfraStartOptions } from '../infra/pause-infra.js';
 import { isMountPoint } from '../netns/mountinfo.js';
-import { createNamespaceFile, releaseNamespaceDir, removeNamespaceFile } from '../netns/namespace-file.js';
+import { createNamespaceFile, createUserOwnedNamespaces, releaseNamespaceDir, removeNamespaceFile } from '../netns/namespace-file.js';
 import { bringLoopbackUp } from '../netns/netns-exec.js';
 import { bandwidthFromAnnotations } from './bandwidth.js';
 import type { SandboxContainers } from './containers-hook.js';
@@ -30,6 +30,7 @@ import { parseSandboxRecord, type SandboxRecord } from './record.js';
 import { NameReservations } from './reservations.js';
 import { applySysctl, checkSysctls } from './sysctls.js';
 import type { Sandbox, SandboxFilter, SandboxRequest, SandboxStatusDetail } from './types.js';
+import { checkUserNamespaceSupport, podUserNamespace, type PodUserNamespace, type UserNamespaceSupport } from './userns.js';
 
 /** The parts of the CNI manager sandboxes use. */
 export type PodNetwork = Pick<CniManager, 'add' | 'del' | 'attachment'>;
@@ -60,6 +61,8 @@ export interface SandboxServiceOptions {
   hostFiles?: { resolvConf: string; hosts: string };
   /** Bound on a RunPodSandbox that the client stopped waiting for. */
   createTimeoutMs?: number;
+  /** What a handler's runtime can do for user-namespaced pods; absent: nothing. */
+  userNamespaceSupport?: (handler: string) => Promise<UserNamespaceSupport>;
 }
 
 const DEFAULT_CREATE_TIMEOUT_MS = 4 * 60_000;
@@ -116,6 +119,10 @@ export class SandboxService {
    */
   async run(req: SandboxRequest, signal: AbortSignal): Promise<string> {
     const handler = this.checkRequest(req);
+    if (podUserNamespace(req.namespaces)) {
+      const support = this.opts.userNamespaceSupport;
+      checkUserNamespaceSupport(handler, support ? await support(handler) : { userNamespaces: false, idmappedMounts: false });
+    }
     const name = sandboxName(req.metadata);
     const digest = requestDigest(req.config, handler);
     const held = this.names.get(name);
@@ -203,6 +210,7 @@ export class SandboxService {
       netNamespacePath: sandbox.netnsPath ?? '',
       ipcNamespacePath: sandbox.ipcPath ?? '',
       utsNamespacePath: sandbox.utsPath ?? '',
+      userNamespacePath: sandbox.userNamespacePath ?? '',
       netNamespaceClosed: sandbox.netnsPath !== undefined && !isMountPoint(sandbox.netnsPath),
       shmPath: sandbox.shmPath,
       files: sandbox.files,
@@ -231,6 +239,7 @@ export class SandboxService {
       throw invalidArgument(`unknown runtime handler "${handler}": the configured handlers are ${this.opts.handlers.join(', ')}`);
     }
     const ns = req.namespaces;
+    podUserNamespace(ns);
     if (ns.network === 'target' || ns.network === 'container') throw invalidArgument('network namespace mode must be POD or NODE');
     if (ns.ipc === 'target' || ns.ipc === 'container') throw invalidArgument('IPC namespace mode must be POD or NODE');
     const hostNet = ns.network === 'node';
@@ -262,6 +271,7 @@ export class SandboxService {
     const l = sandboxLayout(this.opts.stateDir, id);
     const hostNet = req.namespaces.network === 'node';
     const hostIpc = req.namespaces.ipc === 'node';
+    const userns: PodUserNamespace | undefined = podUserNamespace(req.namespaces);
     const rec: SandboxRecord = {
       version: 1,
       id,
@@ -276,6 +286,7 @@ export class SandboxService {
       netnsPath: hostNet ? undefined : l.net,
       ipcPath: hostIpc ? undefined : l.ipc,
       utsPath: hostNet ? undefined : l.uts,
+      userNamespacePath: userns ? l.user : undefined,
       shmPath: hostIpc ? '/dev/shm' : l.shm,
       cniAttached: false,
       network: { ...NO_NETWORK },
@@ -285,15 +296,16 @@ export class SandboxService {
     try {
       mkdirSync(l.dir, { recursive: true, mode: 0o711 });
       this.persist(rec);
-      if (rec.netnsPath) {
-        await createNamespaceFile('net', rec.netnsPath);
-        await bringLoopbackUp(rec.netnsPath);
+      if (userns && rec.userNamespacePath) {
+        // The pod's namespaces belong to its user namespace, so its containers can join them.
+        await createUserOwnedNamespaces({ user: rec.userNamespacePath, net: rec.netnsPath, ipc: rec.ipcPath, uts: rec.utsPath }, userns.uid, userns.gid);
+      } else {
+        if (rec.netnsPath) await createNamespaceFile('net', rec.netnsPath);
+        if (rec.ipcPath) await createNamespaceFile('ipc', rec.ipcPath);
+        if (rec.utsPath) await createNamespaceFile('uts', rec.utsPath);
       }
-      if (rec.ipcPath) await createNamespaceFile('ipc', rec.ipcPath);
-      if (rec.utsPath) {
-        await createNamespaceFile('uts', rec.utsPath);
-        await setUtsHostname(rec.utsPath, rec.hostname);
-      }
+      if (rec.netnsPath) await bringLoopbackUp(rec.netnsPath);
+      if (rec.utsPath) await setUtsHostname(rec.utsPath, rec.hostname);
       if (!hostIpc) await mountShm(rec.shmPath);
       if (rec.netnsPath) {
         rec.cniAttached = true;
@@ -325,6 +337,7 @@ export class SandboxService {
           netnsPath: rec.netnsPath,
           ipcPath: rec.ipcPath,
           utsPath: rec.utsPath,
+          userns: userns && rec.userNamespacePath ? { path: rec.userNamespacePath, uid: userns.uid, gid: userns.gid } : undefined,
           cgroupParent: req.cgroupParent,
           onPrepared: (r) => {
             rec.infra = r;
@@ -425,7 +438,8 @@ export class SandboxService {
     }
     rec.network = { ...NO_NETWORK };
     const l = sandboxLayout(this.opts.stateDir, rec.id);
-    for (const p of [rec.netnsPath, rec.ipcPath, rec.utsPath]) {
+    // The user namespace last: it owns the others.
+    for (const p of [rec.netnsPath, rec.ipcPath, rec.utsPath, rec.userNamespacePath]) {
       if (p !== undefined) await step(`removing namespace file ${p}`, () => removeNamespaceFile(p));
     }
     await step('releasing the namespace folder', () => releaseNamespaceDir(l.nsDir));
@@ -435,7 +449,7 @@ export class SandboxService {
 
   private removeDir(rec: SandboxRecord): void {
     // Never recurse into something still mounted (a tmpfs's files, a namespace).
-    if (isMountPoint(rec.dir) || [rec.netnsPath, rec.ipcPath, rec.utsPath, rec.shmPath].some((p) => p !== undefined && p.startsWith(`${rec.dir}/`) && isMountPoint(p))) {
+    if (isMountPoint(rec.dir) || [rec.netnsPath, rec.ipcPath, rec.utsPath, rec.userNamespacePath, rec.shmPath].some((p) => p !== undefined && p.startsWith(`${rec.dir}/`) && isMountPoint(p))) {
       throw internal(`pod sandbox ${rec.id}: ${rec.dir} still holds mounts`);
     }
     rmSync(rec.dir, { recursive: true, force: true });
@@ -523,6 +537,7 @@ export class SandboxService {
       netnsPath: rec.netnsPath,
       ipcPath: rec.ipcPath,
       utsPath: rec.utsPath,
+      userNamespacePath: rec.userNamespacePath,
       infraPid: rec.infra && rec.infra.pid > 0 && rec.phase === 'ready' ? rec.infra.pid : undefined,
       files: { hostname: l.hostname, resolvConf: l.resolvConf, hosts: l.hosts },
       shmPath: rec.shmPath,

@@ -28,12 +28,28 @@ export interface PodMetadata {
   attempt: number;
 }
 
+/** One range of ids: container ids [containerId, containerId+length) are host ids from hostId. */
+export interface IdMapping {
+  containerId: number;
+  hostId: number;
+  length: number;
+}
+
+/** NamespaceOption.userns_options: the pod's user namespace (KEP-127). */
+export interface UserNamespaceRequest {
+  mode: NamespaceMode;
+  uids: IdMapping[];
+  gids: IdMapping[];
+}
+
 export interface SandboxNamespaces {
   network: NamespaceMode;
   pid: NamespaceMode;
   ipc: NamespaceMode;
   /** For pid mode 'target': the container whose PID namespace is shared. */
   targetId: string;
+  /** Absent: the host's user namespace (mode NODE, no mappings). */
+  user?: UserNamespaceRequest;
 }
 
 /** RunPodSandbox's request in domain terms (already checked for well-formedness by the server). */
@@ -93,6 +109,11 @@ export interface Sandbox {
   netnsPath: string | undefined;
   ipcPath: string | undefined;
   utsPath: string | undefined;
+  /**
+   * The pod's user namespace file (mode POD), which owns its network, IPC and UTS namespaces;
+   * undefined for pods in the host's user namespace.
+   */
+  userNamespacePath: string | undefined;
   /**
    * Host pid of the pause process owning the pod's PID namespace (pid mode 'pod');
    * containers join /proc/<pid>/ns/pid. Undefined otherwise, and once it has exited.

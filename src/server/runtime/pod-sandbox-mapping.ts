@@ -31,6 +31,14 @@ const PROTOCOLS: Record<Protocol, PortProtocol> = { [Protocol.TCP]: 'tcp', [Prot
 
 const nsMode = (m: CriNamespaceMode): NamespaceMode => NS_MODES[m] ?? 'container';
 
+/** userns_options as asked; absent options are the host's user namespace. Checked by the sandbox service. */
+function userNamespace(opts: Partial<NamespaceOption>): SandboxRequest['namespaces']['user'] {
+  const u = opts.usernsOptions;
+  if (!u) return undefined;
+  const ids = (l: typeof u.uids) => l.map((m) => ({ containerId: m.containerId, hostId: m.hostId, length: m.length }));
+  return { mode: nsMode(u.mode), uids: ids(u.uids), gids: ids(u.gids) };
+}
+
 export function toSandboxRequest(req: RunPodSandboxRequest): SandboxRequest {
   const config: PodSandboxConfig = requirePresent('config', req.config);
   checkPodMetadata(config.metadata);
@@ -56,6 +64,7 @@ export function toSandboxRequest(req: RunPodSandboxRequest): SandboxRequest {
       pid: nsMode(opts.pid ?? CriNamespaceMode.POD),
       ipc: nsMode(opts.ipc ?? CriNamespaceMode.POD),
       targetId: opts.targetId ?? '',
+      user: userNamespace(opts),
     },
     privileged: sc?.privileged ?? false,
     sysctls: { ...(linux?.sysctls ?? {}) },

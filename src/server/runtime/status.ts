@@ -6,8 +6,9 @@ export const status = (deps: ServerDeps) => async (req: StatusRequest) => {
   const info: Record<string, string> = {};
   if (req.verbose) {
     info.config = JSON.stringify(deps.runtimeStatus.effectiveConfig());
-    // Notes include the host's LSMs ("apparmor", "selinux") and clamped settings.
-    for (const [k, v] of Object.entries(s.notes)) info[k] = v;
+    // Notes include the host's LSMs ("apparmor", "selinux") and clamped settings. The CRI says
+    // every info value is JSON, so each note is a JSON string.
+    for (const [k, v] of Object.entries(s.notes)) info[k] = JSON.stringify(v);
   }
   return {
     status: { conditions: s.conditions },
@@ -17,6 +18,7 @@ export const status = (deps: ServerDeps) => async (req: StatusRequest) => {
       name: h.name,
       features: { recursiveReadOnlyMounts: h.recursiveReadOnlyMounts, userNamespaces: h.userNamespaces },
     })),
-    features: { supplementalGroupsPolicy: false },
+    // The spec builder implements both policies (Merge and Strict) for every handler.
+    features: { supplementalGroupsPolicy: true },
   };
 };

@@ -39,7 +39,8 @@ export function configWithRegistry(net: TestNetwork, certs: string): string {
   return `${configFor(net)}[image]\nregistry_config_dir = "${certs}"\n`;
 }
 
-export async function startCtrEnv(dir = newTestDir('critter-ctr-')): Promise<CtrEnv> {
+/** `extraConfig`: more critter.toml text (whole sections), appended to the network and registry setup. */
+export async function startCtrEnv(dir = newTestDir('critter-ctr-'), extraConfig = ''): Promise<CtrEnv> {
   const net = createTestNetwork(dir);
   const reg = await startRegistry();
   const certs = join(dir, 'certs.d');
@@ -59,7 +60,7 @@ export async function startCtrEnv(dir = newTestDir('critter-ctr-')): Promise<Ctr
   };
   let d: CritterdHandle;
   try {
-    d = await startCritterd({ dir, config: configWithRegistry(net, certs) });
+    d = await startCritterd({ dir, config: configWithRegistry(net, certs) + extraConfig });
   } catch (e) {
     net.teardown();
     await reg.stop();

@@ -12,21 +12,23 @@ const invalid = (fn: () => void, re: RegExp): void => {
   assert.throws(fn, (e: unknown) => e instanceof Error && 'kind' in e && e.kind === 'InvalidArgument' && re.test(e.message));
 };
 
-test('pod metadata follows Kubernetes name rules', () => {
+test('pod metadata: required, bounded, no slashes or control characters; critest-style names pass', () => {
   checkPodMetadata({ name: 'web-0.a', namespace: 'default', uid: 'u1' });
+  checkPodMetadata({ name: 'PodSandbox-for-create-test-0f9c2d6e-3b1a-4a57-9d7e-2f1c8b9a0e11', namespace: 'cri-test', uid: 'U_1' });
   invalid(() => checkPodMetadata(undefined), /config.metadata is required/);
   invalid(() => checkPodMetadata({ name: '', namespace: 'default', uid: 'u' }), /metadata.name is required/);
-  invalid(() => checkPodMetadata({ name: 'Web', namespace: 'default', uid: 'u' }), /metadata.name "Web" must consist of lower case/);
   invalid(() => checkPodMetadata({ name: 'a'.repeat(254), namespace: 'default', uid: 'u' }), /longer than 253/);
-  invalid(() => checkPodMetadata({ name: 'web', namespace: 'kube_system', uid: 'u' }), /metadata.namespace/);
-  invalid(() => checkPodMetadata({ name: 'web', namespace: 'a'.repeat(64), uid: 'u' }), /longer than 63/);
+  invalid(() => checkPodMetadata({ name: 'web', namespace: '', uid: 'u' }), /metadata.namespace is required/);
+  invalid(() => checkPodMetadata({ name: 'web', namespace: 'a/b', uid: 'u' }), /metadata.namespace "a\/b" must not contain/);
+  invalid(() => checkPodMetadata({ name: 'web\n', namespace: 'default', uid: 'u' }), /control characters/);
   invalid(() => checkPodMetadata({ name: 'web', namespace: 'default', uid: '' }), /metadata.uid is required/);
 });
 
-test('container names are DNS labels', () => {
+test('container names: critest-style names pass, slashes do not', () => {
   checkContainerMetadata({ name: 'app' });
-  invalid(() => checkContainerMetadata({ name: 'app.v1' }), /metadata.name "app.v1"/);
-  invalid(() => checkContainerMetadata({ name: '-app' }), /metadata.name/);
+  checkContainerMetadata({ name: 'container-for-execSync-test-0f9c2d6e-3b1a-4a57-9d7e-2f1c8b9a0e11' });
+  invalid(() => checkContainerMetadata({ name: '' }), /metadata.name is required/);
+  invalid(() => checkContainerMetadata({ name: '../app' }), /must not contain/);
 });
 
 test('label keys and values', () => {
