@@ -530,10 +530,10 @@ export class ContainerService implements SandboxContainers {
   }
 
   /** ReopenContainerLog: conmon reopens the log file (the kubelet renamed the old one first). */
-  reopenLog(id: string): void {
+  async reopenLog(id: string): Promise<void> {
     const rec = this.mustGet(id);
     if (rec.phase !== 'running' || !rec.monitor) throw failedPrecondition(`container ${id} is not running`);
-    this.opts.runtimeFor(rec.runtimeHandler).monitor.reopenLog(rec.monitor);
+    await this.opts.runtimeFor(rec.runtimeHandler).monitor.reopenLog(rec.monitor);
   }
 
   // ---- the pod's containers (SandboxContainers) -----------------------------------------

@@ -259,7 +259,6 @@ void test('ReopenContainerLog: after the kubelet renames the log, a new file is 
 
 void test(
   'ReopenContainerLog: the new log file exists as soon as the RPC returns (critest checks right away)',
-  { todo: 'critter gap: ReopenContainerLog only writes the reopen request to conmon\'s ctl FIFO and returns (src/container/monitor/conmon.ts reopenLog); the new file appears a moment later, so critest\'s immediate existence check fails about half the time' },
   async () => {
     const id = await runIn(env, pod, ctrConfig(env.images.busybox, { command: ['sh', '-c', 'while true; do echo tick; sleep 0.05; done'] }));
     const log = (await ctrStatus(env, id)).logPath;
@@ -383,11 +382,6 @@ void test('(name, attempt) is unique within a sandbox; the next attempt of the s
 
 void test(
   'CreateContainer: critest-style container names (capitals, e.g. "container-for-execSync-test-<uuid>") are accepted',
-  {
-    todo:
-      'critter gap: container metadata.name must be a lowercase DNS label of at most 63 characters (src/server/validate.ts checkContainerMetadata); ' +
-      'the CRI sets no such rule and critest uses "container-for-execSync-test-<uuid>" (capital S, 64 characters)',
-  },
   async () => {
     const name = critestName('container-for-execSync-test-');
     const id = await runIn(env, pod, sleeper(env, { metadata: { name, attempt: 2 } }));

@@ -45,7 +45,6 @@ void test('Status: RuntimeReady and NetworkReady are both true with a CNI config
 
 void test(
   'Status: every value of the verbose info map is JSON',
-  { todo: 'critter gap: Status verbose info carries plain-text notes (e.g. info["apparmor"] = "not available ..."); api.proto says each value should be in json format' },
   async () => {
     const v = await rt().status({ verbose: true });
     for (const [k, val] of Object.entries(v.info)) assert.doesNotThrow(() => JSON.parse(val) as unknown, `info[${k}] = ${JSON.stringify(val)} is JSON`);

@@ -6,11 +6,11 @@
 // closed once the pid arrived, so our death cannot take it down.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable, Readable } from 'node:stream';
 import type { CgroupDriver } from '../../config/types.js';
-import { cancelled, deadlineExceeded, errnoCode, failedPrecondition, internal, invalidArgument } from '../../util/errors.js';
+import { cancelled, deadlineExceeded, errnoCode, failedPrecondition, internal, invalidArgument, unavailable } from '../../util/errors.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import type { OciRuntimeDriver, CallOptions } from '../../oci/runtime-driver.js';
 import { lastLoggedError } from '../../oci/run-runtime.js';
@@ -193,8 +193,16 @@ export class ConmonMonitor {
   }
 
   /** Asks conmon to reopen the CRI log file (after the kubelet rotated it). */
-  reopenLog(c: Pick<MonitoredContainer, 'bundle' | 'id'>): void {
+  async reopenLog(c: Pick<MonitoredContainer, 'bundle' | 'id' | 'logPath'>, timeoutMs = 5000): Promise<void> {
     this.writeCtl(c, '2 0 0\n');
+    // conmon acts on the request asynchronously; the kubelet (and critest) expect the new file
+    // to exist when the call returns, so wait for it.
+    if (c.logPath === '' || c.logPath === '/dev/null') return;
+    const until = Date.now() + timeoutMs;
+    while (!existsSync(c.logPath)) {
+      if (Date.now() > until) throw unavailable(`conmon did not reopen the log ${c.logPath} of container ${c.id} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   /** Resizes the container's terminal. */

@@ -13,6 +13,8 @@ import {
   NamespaceMode,
   SecurityProfile_ProfileType as Profile,
   SupplementalGroupsPolicy,
+  type LinuxPodSandboxConfigSchema,
+  type LinuxSandboxSecurityContextSchema,
   type PodSandboxConfigSchema,
 } from '../../../src/gen/runtime/v1/api_pb.js';
 import { newTestDir } from '../../harness/daemon.js';
@@ -58,10 +60,15 @@ async function pod(h: Handler, o: PodOptions = {}, edit?: (c: PodInit) => PodIni
   return r.podSandboxId;
 }
 
-const withSc = (c: PodInit, sc: NonNullable<NonNullable<PodInit['linux']>['securityContext']>): PodInit => ({
-  ...c,
-  linux: { ...c.linux, securityContext: { ...c.linux?.securityContext, ...sc } },
-});
+type Init<T> = Exclude<T, { $typeName: string }>;
+type PodLinux = Init<MessageInitShape<typeof LinuxPodSandboxConfigSchema>>;
+type PodSc = Init<MessageInitShape<typeof LinuxSandboxSecurityContextSchema>>;
+
+/** podConfig's pod with more of a security context (podConfig builds plain objects). */
+function withSc(c: PodInit, sc: PodSc): PodInit {
+  const linux = (c.linux ?? {}) as PodLinux;
+  return { ...c, linux: { ...linux, securityContext: { ...((linux.securityContext ?? {}) as PodSc), ...sc } } };
+}
 
 /** A sleeping busybox container with the given security context. */
 const ctr = (sc: NonNullable<ContainerInit['linux']>['securityContext'] = {}, o: Partial<ContainerInit> = {}): ContainerInit =>

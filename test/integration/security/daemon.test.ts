@@ -20,7 +20,7 @@ import {
 import { mountsUnder } from '../../harness/leaks.js';
 import { newTestDir } from '../../harness/daemon.js';
 import { HANDLERS } from '../container/helpers.js';
-import { podConfig, startEnv, stopEnv, type Env } from '../pod/sandbox-helpers.js';
+import { CGROUP_PARENT, podConfig, startEnv, stopEnv, type Env } from '../pod/sandbox-helpers.js';
 
 type PodInit = Exclude<MessageInitShape<typeof PodSandboxConfigSchema>, { $typeName: string }>;
 type IdMap = { containerId: number; hostId: number; length: number };
@@ -39,8 +39,13 @@ const MAP: IdMap[] = [{ containerId: 0, hostId: 100000, length: 65536 }];
 /** A pod config whose namespace options carry the given user namespace options. */
 function usernsPod(mode: NamespaceMode, uids: IdMap[], gids: IdMap[], o: { hostNetwork?: boolean } = {}): PodInit {
   const c = podConfig(o) as PodInit;
-  const sc = c.linux?.securityContext;
-  return { ...c, linux: { ...c.linux, securityContext: { ...sc, namespaceOptions: { ...sc?.namespaceOptions, usernsOptions: { mode, uids, gids } } } } };
+  const ns = {
+    network: o.hostNetwork ? NamespaceMode.NODE : NamespaceMode.POD,
+    pid: NamespaceMode.CONTAINER,
+    ipc: NamespaceMode.POD,
+    usernsOptions: { mode, uids, gids },
+  };
+  return { ...c, linux: { cgroupParent: CGROUP_PARENT, securityContext: { namespaceOptions: ns } } };
 }
 
 const rejected = (c: Code, re: RegExp) => (e: unknown) => {
