@@ -65,9 +65,11 @@ void describe('the daemon', () => {
   void test('Status: LSM notes and what each handler proves', async () => {
     const s = await rt().status({ verbose: true });
     const lsm = lsmSummary(securityHost());
-    assert.equal(s.info.apparmor, lsm.apparmor);
-    assert.equal(s.info.selinux, lsm.selinux);
-    if (!securityHost().apparmor.enabled) assert.match(s.info.apparmor ?? '', /not available/);
+    // Info values are JSON, as crictl and the kubelet read them.
+    const note = (k: string): unknown => JSON.parse(s.info[k] ?? 'null');
+    assert.equal(note('apparmor'), lsm.apparmor);
+    assert.equal(note('selinux'), lsm.selinux);
+    if (!securityHost().apparmor.enabled) assert.match(String(note('apparmor')), /not available/);
     const byName = new Map(s.runtimeHandlers.map((h) => [h.name, h.features]));
     for (const h of HANDLERS) assert.ok(byName.has(h), h);
     // runc 1.1.5 and crun 1.8.1 here report no idmap support; user namespaces must not be claimed.
