@@ -24,9 +24,19 @@ function packageRoot(): string {
   }
 }
 
-/** The path of a native helper; missing is a clear error naming the build step. */
-export function nativeBinary(name: NativeBinary): string {
-  const path = join(packageRoot(), 'dist', 'native', name);
+/** Where a native helper is built to, whether it is there yet or not. */
+export function nativeBinaryPath(name: NativeBinary): string {
+  return join(packageRoot(), 'dist', 'native', name);
+}
+
+/** Throws a clear error naming the build step when the helper at path is missing. */
+export function checkNativeBinary(path: string): void {
   if (!existsSync(path)) throw failedPrecondition(`the native helper ${path} is missing: run \`npm run build\` (needs cc and a static libc)`);
+}
+
+/** The path of a native helper, checked. */
+export function nativeBinary(name: NativeBinary): string {
+  const path = nativeBinaryPath(name);
+  checkNativeBinary(path);
   return path;
 }

@@ -6,7 +6,7 @@ import type { CgroupDriver } from '../../config/types.js';
 import type { ConmonMonitor } from '../../container/monitor/conmon.js';
 import { errorMessage } from '../../util/errors.js';
 import { silentLogger, type Logger } from '../../util/log.js';
-import { checkPauseBinary } from './pause-binary.js';
+import { checkNativeBinary } from '../../util/native-binary.js';
 import { pauseSpec, type PauseSpecInput } from './pause-spec.js';
 
 export interface InfraRecord {
@@ -51,7 +51,7 @@ export class PauseInfra {
   }
 
   async start(o: InfraStartOptions): Promise<InfraRecord> {
-    checkPauseBinary(this.opts.pausePath);
+    checkNativeBinary(this.opts.pausePath);
     const rootfs = join(o.bundle, 'rootfs');
     for (const d of ['proc', 'dev']) mkdirSync(join(rootfs, d), { recursive: true, mode: 0o755 });
     copyFileSync(this.opts.pausePath, join(rootfs, 'pause'));

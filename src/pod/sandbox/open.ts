@@ -9,7 +9,7 @@ import { internal } from '../../util/errors.js';
 import type { Logger } from '../../util/log.js';
 import { CniManager } from '../cni/manager.js';
 import type { NetworkConfigStore } from '../network-config.js';
-import { defaultPausePath } from '../infra/pause-binary.js';
+import { nativeBinaryPath } from '../../util/native-binary.js';
 import { PauseInfra } from '../infra/pause-infra.js';
 import type { SandboxContainers } from './containers-hook.js';
 import { SandboxService } from './service.js';
@@ -49,7 +49,7 @@ export async function openSandboxes(
     monitors.set(handler, m);
     return m;
   };
-  const infra = new PauseInfra({ pausePath: deps.pausePath ?? defaultPausePath(), cgroupDriver: config.cgroup.driver, monitorFor, log });
+  const infra = new PauseInfra({ pausePath: deps.pausePath ?? nativeBinaryPath('pause'), cgroupDriver: config.cgroup.driver, monitorFor, log });
   const sandboxes = await SandboxService.open({
     stateDir: join(config.state, 'sandboxes'),
     recordsDir: join(config.root, 'sandboxes'),

@@ -16,10 +16,11 @@ import { KeyedMutex } from '../cni/keyed-mutex.js';
 import { hostHostsContent, podHostsContent, HOST_HOSTS } from '../files/hosts.js';
 import { checkHostname, podHostname, setUtsHostname } from '../files/hostname.js';
 import { checkDnsConfig, hasDnsConfig, resolvConfContent, HOST_RESOLV_CONF } from '../files/resolv-conf.js';
-import { mountShm, unmountShm } from '../files/shm.js';
+import { DEFAULT_SHM_BYTES, mountShm, unmountShm } from '../files/shm.js';
 import type { InfraRecord, InfraStartOptions } from '../infra/pause-infra.js';
 import { isMountPoint } from '../netns/mountinfo.js';
-import { createNamespaceFile, createUserOwnedNamespaces, releaseNamespaceDir, removeNamespaceFile } from '../netns/namespace-file.js';
+import { createUserOwnedNamespaces, releaseNamespaceDir, removeNamespaceFile } from '../netns/namespace-file.js';
+import { pinNamespaces } from '../netns/pin-namespaces.js';
 import { bringLoopbackUp } from '../netns/netns-exec.js';
 import { bandwidthFromAnnotations } from './bandwidth.js';
 import type { SandboxContainers } from './containers-hook.js';
@@ -28,7 +29,7 @@ import { newSandboxId, requestDigest, sandboxName } from './identity.js';
 import { sandboxLayout } from './layout.js';
 import { parseSandboxRecord, type SandboxRecord } from './record.js';
 import { NameReservations } from './reservations.js';
-import { applySysctl, checkSysctls } from './sysctls.js';
+import { applySysctl, checkSysctls, needsPodInterfaces, sysctlPath } from './sysctls.js';
 import type { Sandbox, SandboxFilter, SandboxRequest, SandboxStatusDetail } from './types.js';
 import { checkUserNamespaceSupport, podUserNamespace, type PodUserNamespace, type UserNamespaceSupport } from './userns.js';
 
@@ -296,17 +297,31 @@ export class SandboxService {
     try {
       mkdirSync(l.dir, { recursive: true, mode: 0o711 });
       this.persist(rec);
+      const sysctls = checkSysctls(req.sysctls, hostNet, hostIpc);
+      // Sysctls of interfaces CNI has yet to create wait until after CNI ADD.
+      let lateSysctls = sysctls.filter(needsPodInterfaces);
       if (userns && rec.userNamespacePath) {
         // The pod's namespaces belong to its user namespace, so its containers can join them.
         await createUserOwnedNamespaces({ user: rec.userNamespacePath, net: rec.netnsPath, ipc: rec.ipcPath, uts: rec.utsPath }, userns.uid, userns.gid);
+        if (rec.netnsPath) await bringLoopbackUp(rec.netnsPath);
+        if (rec.utsPath) await setUtsHostname(rec.utsPath, rec.hostname);
+        if (!hostIpc) await mountShm(rec.shmPath);
+        lateSysctls = sysctls;
       } else {
-        if (rec.netnsPath) await createNamespaceFile('net', rec.netnsPath);
-        if (rec.ipcPath) await createNamespaceFile('ipc', rec.ipcPath);
-        if (rec.utsPath) await createNamespaceFile('uts', rec.utsPath);
+        // One native helper creates and pins the namespaces, sets the hostname, brings lo up,
+        // writes the sysctls and mounts /dev/shm (see native/pinns.c).
+        if (rec.utsPath) checkHostname(rec.hostname);
+        await pinNamespaces({
+          net: rec.netnsPath,
+          ipc: rec.ipcPath,
+          uts: rec.utsPath,
+          hostname: rec.utsPath ? rec.hostname : undefined,
+          loopbackUp: rec.netnsPath !== undefined,
+          sysctls: sysctls.filter((x) => !needsPodInterfaces(x)).map((x) => ({ path: sysctlPath(x.name), value: x.value })),
+          shm: hostIpc ? undefined : { dir: rec.shmPath, sizeBytes: DEFAULT_SHM_BYTES },
+          signal,
+        });
       }
-      if (rec.netnsPath) await bringLoopbackUp(rec.netnsPath);
-      if (rec.utsPath) await setUtsHostname(rec.utsPath, rec.hostname);
-      if (!hostIpc) await mountShm(rec.shmPath);
       if (rec.netnsPath) {
         rec.cniAttached = true;
         this.persist(rec);
@@ -324,7 +339,7 @@ export class SandboxService {
         });
         rec.network = { ip: att.ips.primary, additionalIps: att.ips.additional };
       }
-      for (const s of checkSysctls(req.sysctls, hostNet, hostIpc)) {
+      for (const s of lateSysctls) {
         const path = s.ns === 'net' ? rec.netnsPath : rec.ipcPath;
         if (path) await applySysctl(s, path);
       }

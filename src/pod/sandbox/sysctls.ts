@@ -40,6 +40,15 @@ export interface PodSysctl {
   ns: SysctlNamespace;
 }
 
+/**
+ * True for a per-interface sysctl (net.ipv4.conf.eth0.*, net.ipv6.neigh.eth0.*) of an interface
+ * other than lo/all/default: the interface exists only once CNI ADD has run.
+ */
+export function needsPodInterfaces(s: PodSysctl): boolean {
+  const m = /^net\.ipv[46]\.(conf|neigh)\.([^.]+)\./.exec(s.name);
+  return m !== null && !['all', 'default', 'lo'].includes(m[2]!);
+}
+
 /** Checks the pod's sysctls against its namespaces; host namespaces cannot take pod sysctls. */
 export function checkSysctls(sysctls: Record<string, string>, hostNetwork: boolean, hostIpc: boolean): PodSysctl[] {
   const out: PodSysctl[] = [];

@@ -52,7 +52,8 @@ void test('a pod: ready with an IP, its netns, hostname, resolv.conf, hosts, shm
     name: 'web',
     hostname: 'web-0',
     labels: { app: 'web', tier: 'front' },
-    sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0', 'kernel.shmmni': '2048' },
+    // eth0 exists only after CNI ADD, so its sysctl is set after it.
+    sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0', 'kernel.shmmni': '2048', 'net.ipv4.conf.eth0.rp_filter': '2' },
     dns: { servers: ['10.96.0.10'], searches: ['critter-test.svc.cluster.local', 'svc.cluster.local'], options: ['ndots:5'] },
   });
   assert.match(id, /^[0-9a-f]{64}$/);
@@ -85,6 +86,7 @@ void test('a pod: ready with an IP, its netns, hostname, resolv.conf, hosts, shm
   assert.equal((statSync(info.shmPath).mode & 0o7777).toString(8), '1777');
 
   assert.equal(inNetns(netns, ['cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start']).out.trim(), '0');
+  assert.equal(inNetns(netns, ['cat', '/proc/sys/net/ipv4/conf/eth0/rp_filter']).out.trim(), '2');
   assert.equal(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim(), hostStart, 'the host keeps its value');
   assert.equal(sh('nsenter', [`--ipc=${info.ipcNamespacePath}`, '--', 'cat', '/proc/sys/kernel/shmmni']).out.trim(), '2048');
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bandwidthFromAnnotations, parseQuantity } from '../../../src/pod/sandbox/bandwidth.js';
-import { checkSysctls, normaliseSysctlName, sysctlPath } from '../../../src/pod/sandbox/sysctls.js';
+import { checkSysctls, needsPodInterfaces, normaliseSysctlName, sysctlPath } from '../../../src/pod/sandbox/sysctls.js';
 import { podHostsContent } from '../../../src/pod/files/hosts.js';
 import { checkDnsConfig, resolvConfContent } from '../../../src/pod/files/resolv-conf.js';
 import { podHostname } from '../../../src/pod/files/hostname.js';
@@ -126,4 +126,16 @@ void test('the record store: put/get/list/delete, corrupt files moved aside, tem
   } finally {
     rmSync(dir, { recursive: true });
   }
+});
+
+void test('per-interface sysctls of pod interfaces wait for CNI; the rest are set at namespace creation', () => {
+  const late = (name: string): boolean => needsPodInterfaces({ name, value: '1', ns: 'net' });
+  assert.equal(late('net.ipv4.conf.eth0.forwarding'), true);
+  assert.equal(late('net.ipv6.neigh.eth0.retrans_time_ms'), true);
+  assert.equal(late('net.ipv4.conf.eth0/100.forwarding'), true);
+  assert.equal(late('net.ipv4.conf.all.forwarding'), false);
+  assert.equal(late('net.ipv4.conf.default.rp_filter'), false);
+  assert.equal(late('net.ipv4.conf.lo.rp_filter'), false);
+  assert.equal(late('net.ipv4.ip_unprivileged_port_start'), false);
+  assert.equal(late('kernel.shmmni'), false);
 });
