@@ -19,3 +19,17 @@ export function printTable(header: string[], rows: string[][]): void {
       .trimEnd();
   process.stdout.write(`${[line(header), ...rows.map(line)].join('\n')}\n`);
 }
+
+/** A verbose `info` map with each value decoded from JSON where it is JSON (as crictl shows it). */
+export function decodeInfo(info: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(info).sort()) {
+    const v = info[k]!;
+    try {
+      out[k] = JSON.parse(v) as unknown;
+    } catch {
+      out[k] = v;
+    }
+  }
+  return out;
+}

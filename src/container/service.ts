@@ -39,12 +39,13 @@ import {
   UNKNOWN_EXIT_CODE,
 } from './exit-reason.js';
 import { filterContainers } from './filter.js';
-import { containerName, newContainerId, requestDigest } from './identity.js';
+import { containerName, requestDigest } from './identity.js';
+import { newObjectId } from '../store/object-id.js';
 import { runtimeDefaults } from './image-config.js';
 import type { ConmonMonitor, ExitInfo } from './monitor/conmon.js';
 import { execSync } from './monitor/exec-sync.js';
-import { ContainerNames } from './names.js';
-import { orAbort } from './or-abort.js';
+import { NameReservations } from '../store/name-reservations.js';
+import { orAbort } from '../util/abort.js';
 import { parseContainerRecord } from './record.js';
 import { applyToSpec, fromCri, mergeResources, NO_RESOURCES, ociUpdate } from './resources.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
@@ -102,7 +103,7 @@ export class ContainerService implements SandboxContainers {
   private readonly log: Logger;
   private readonly store: RecordStore<ContainerRecord>;
   private readonly records = new Map<string, ContainerRecord>();
-  private readonly names = new ContainerNames();
+  private readonly names = new NameReservations();
   private readonly locks = new KeyedMutex();
   private readonly exitWatches = new Map<string, () => void>();
 
@@ -149,7 +150,7 @@ export class ContainerService implements SandboxContainers {
       }
       throw alreadyExists(`container name "${name}" is reserved by container ${held.id}`);
     }
-    const id = newContainerId();
+    const id = newObjectId();
     const pending = this.locks.run(id, () => this.createLocked(id, name, digest, sandbox, req));
     this.names.reserve(name, { id, digest, pending });
     pending.then(

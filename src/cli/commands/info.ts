@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { StatusResponseSchema } from '../../gen/runtime/v1/api_pb.js';
-import { messageJson, printJson } from '../output.js';
+import { decodeInfo, messageJson, printJson } from '../output.js';
 import type { CommandRunner } from '../program.js';
 
 // Like `crictl info`: the runtime's status, with each verbose info entry decoded when it is JSON.
@@ -13,14 +13,7 @@ export function registerInfo(program: Command, run: CommandRunner): void {
         const res = await ctx.clients.runtime.status({ verbose: true }, { deadline: ctx.deadline() });
         const out = messageJson(StatusResponseSchema, res) as Record<string, unknown>;
         delete out.info;
-        for (const [k, v] of Object.entries(res.info)) {
-          try {
-            out[k] = JSON.parse(v) as unknown;
-          } catch {
-            out[k] = v;
-          }
-        }
-        printJson(out);
+        printJson({ ...out, ...decodeInfo(res.info) });
       }),
     );
 }

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { status as Code } from '@grpc/grpc-js';
 import { ContainerState, ContainerStatusSchema, type ContainerStatusResponse } from '../../gen/runtime/v1/api_pb.js';
-import { messageJson, printJson } from '../output.js';
+import { decodeInfo, messageJson, printJson } from '../output.js';
 import type { CommandRunner } from '../program.js';
 import { CliError, resolveContainerId } from '../resolve-id.js';
 import { createdAgo, listContainers, stateName, type ListOptions } from './ps.js';
@@ -29,15 +29,7 @@ export function inspectJson(res: ContainerStatusResponse): Record<string, unknow
     status.finishedAt = rfc3339Nano(finished ? st.finishedAt : 0n);
     out.status = status;
   }
-  for (const k of Object.keys(res.info).sort()) {
-    const v = res.info[k]!;
-    try {
-      out[k] = JSON.parse(v) as unknown;
-    } catch {
-      out[k] = v;
-    }
-  }
-  return out;
+  return { ...out, ...decodeInfo(res.info) };
 }
 
 function printText(res: ContainerStatusResponse): void {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ImageSchema } from '../../gen/runtime/v1/api_pb.js';
-import { messageJson, printJson } from '../output.js';
+import { decodeInfo, messageJson, printJson } from '../output.js';
 import type { CommandRunner } from '../program.js';
 
 // Like crictl inspecti -o json: {"status": <Image>, "info": {…}} per image, info values decoded
@@ -17,14 +17,7 @@ export function registerInspecti(program: Command, run: CommandRunner): void {
         for (const image of images) {
           const res = await ctx.images.image.imageStatus({ image: { image }, verbose: !o.quiet }, { deadline: ctx.deadline() });
           if (!res.image) throw new Error(`no such image "${image}" present`);
-          const info: Record<string, unknown> = {};
-          for (const [k, v] of Object.entries(res.info)) {
-            try {
-              info[k] = JSON.parse(v) as unknown;
-            } catch {
-              info[k] = v;
-            }
-          }
+          const info = decodeInfo(res.info);
           out.push({ status: messageJson(ImageSchema, res.image), ...(o.quiet ? {} : { info }) });
         }
         printJson(out.length === 1 ? out[0] : out);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { PodSandboxStatusSchema } from '../../gen/runtime/v1/api_pb.js';
-import { messageJson, printJson } from '../output.js';
+import { decodeInfo, messageJson, printJson } from '../output.js';
 import type { CommandRunner } from '../program.js';
 import { resolvePodIds } from './pods.js';
 
@@ -14,15 +14,7 @@ export function registerInspectp(program: Command, run: CommandRunner): void {
       run(async (ctx) => {
         for (const id of await resolvePodIds(ctx, given)) {
           const res = await ctx.clients.runtime.podSandboxStatus({ podSandboxId: id, verbose: true }, { deadline: ctx.deadline() });
-          const out: Record<string, unknown> = { status: res.status ? messageJson(PodSandboxStatusSchema, res.status) : null };
-          for (const [k, v] of Object.entries(res.info)) {
-            try {
-              out[k] = JSON.parse(v) as unknown;
-            } catch {
-              out[k] = v;
-            }
-          }
-          printJson(out);
+          printJson({ status: res.status ? messageJson(PodSandboxStatusSchema, res.status) : null, ...decodeInfo(res.info) });
         }
       }),
     );

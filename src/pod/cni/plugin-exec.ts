@@ -3,7 +3,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CritterError, failedPrecondition, internal, invalidArgument, type ErrorKind } from '../../util/errors.js';
-import { describeFailure, runProgram } from '../netns/run-program.js';
+import { describeFailure, runProgram } from '../../util/run-program.js';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
 

@@ -2,7 +2,7 @@
 // /etc/hostname.
 import { hostname as nodeHostname } from 'node:os';
 import { internal, invalidArgument } from '../../util/errors.js';
-import { describeFailure, runProgram } from '../netns/run-program.js';
+import { describeFailure, runProgram } from '../../util/run-program.js';
 
 // sethostname(2) takes at most 64 bytes; Kubernetes keeps pod hostnames to a DNS label.
 const HOSTNAME = /^[A-Za-z0-9]([-A-Za-z0-9.]{0,62}[A-Za-z0-9])?$/;

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { internal } from '../../util/errors.js';
 import { isMountPoint } from '../netns/mountinfo.js';
-import { describeFailure, runProgram } from '../netns/run-program.js';
+import { describeFailure, runProgram } from '../../util/run-program.js';
 
 export const DEFAULT_SHM_BYTES = 64 * 1024 * 1024;
 

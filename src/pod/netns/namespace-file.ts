@@ -13,7 +13,7 @@ import { closeSync, mkdirSync, openSync, realpathSync, rmSync, writeFileSync } f
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { alreadyExists, errnoCode, errorMessage, internal, invalidArgument, isCritterError } from '../../util/errors.js';
 import { isMountPoint, mountsAt } from './mountinfo.js';
-import { describeFailure, runProgram } from './run-program.js';
+import { describeFailure, runProgram } from '../../util/run-program.js';
 
 export type NamespaceKind = 'net' | 'uts' | 'ipc';
 

@@ -1,6 +1,6 @@
 // Doing things inside a network namespace file through util-linux nsenter.
 import { internal } from '../../util/errors.js';
-import { describeFailure, runProgram, type RunOptions, type RunResult } from './run-program.js';
+import { describeFailure, runProgram, type RunOptions, type RunResult } from '../../util/run-program.js';
 
 /** Runs argv inside the network namespace at netnsPath (every other namespace stays the host's). */
 export function runInNetns(netnsPath: string, argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {

@@ -9,7 +9,7 @@ import { internal, invalidArgument } from '../../util/errors.js';
 import { nativeBinary } from '../../util/native-binary.js';
 import { ensureNamespaceDir, removeNamespaceFile } from './namespace-file.js';
 import { isMountPoint } from './mountinfo.js';
-import { describeFailure, runProgram } from './run-program.js';
+import { describeFailure, runProgram } from '../../util/run-program.js';
 
 export interface PinRequest {
   /** Files to pin the new namespaces on; a kind left out is not created. */

@@ -8,6 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { CgroupDriver } from '../../config/types.js';
 import { RecordStore } from '../../store/record-store.js';
+import { orAbort } from '../../util/abort.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import { alreadyExists, errorMessage, internal, invalidArgument, isCritterError, notFound } from '../../util/errors.js';
 import { silentLogger, type Logger } from '../../util/log.js';
@@ -25,10 +26,11 @@ import { bringLoopbackUp } from '../netns/netns-exec.js';
 import { bandwidthFromAnnotations } from './bandwidth.js';
 import type { SandboxContainers } from './containers-hook.js';
 import { filterSandboxes } from './filter.js';
-import { newSandboxId, requestDigest, sandboxName } from './identity.js';
+import { requestDigest, sandboxName } from './identity.js';
+import { newObjectId } from '../../store/object-id.js';
 import { sandboxLayout } from './layout.js';
 import { parseSandboxRecord, type SandboxRecord } from './record.js';
-import { NameReservations } from './reservations.js';
+import { NameReservations } from '../../store/name-reservations.js';
 import { applySysctl, checkSysctls, needsPodInterfaces, sysctlPath } from './sysctls.js';
 import type { Sandbox, SandboxFilter, SandboxRequest, SandboxStatusDetail } from './types.js';
 import { checkUserNamespaceSupport, podUserNamespace, type PodUserNamespace, type UserNamespaceSupport } from './userns.js';
@@ -68,25 +70,6 @@ export interface SandboxServiceOptions {
 
 const DEFAULT_CREATE_TIMEOUT_MS = 4 * 60_000;
 const NO_NETWORK = { ip: '', additionalIps: [] };
-
-/** Rejects with the signal's reason once it aborts; the work itself goes on. */
-function orAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e as Error);
-      },
-    );
-  });
-}
 
 export class SandboxService {
   private readonly log: Logger;
@@ -140,7 +123,7 @@ export class SandboxService {
       }
       throw alreadyExists(`pod sandbox name "${name}" is reserved by sandbox ${held.id}`);
     }
-    const id = newSandboxId();
+    const id = newObjectId();
     const pending = this.locks.run(id, () => this.create(id, name, digest, handler, req));
     this.names.reserve(name, { id, digest, pending });
     pending.then(

@@ -4,7 +4,7 @@
 // are written into the pinned namespaces here; the map also goes to every container's spec,
 // where the OCI runtime writes the same values again.
 import { internal, invalidArgument } from '../../util/errors.js';
-import { describeFailure, runProgram } from '../netns/run-program.js';
+import { describeFailure, runProgram } from '../../util/run-program.js';
 
 export type SysctlNamespace = 'net' | 'ipc';
 

@@ -1,11 +1,11 @@
-// Sandbox names held by live sandboxes (ready or not) and by creations in progress. A name is
-// free again only when its sandbox is removed or its creation failed and was undone.
+// Names (of sandboxes, of containers) held by live objects and by creations in progress. A name
+// is free again only when its object is removed or its creation failed and was undone.
 
 export interface Reservation {
   id: string;
-  /** requestDigest of the request that made the sandbox. */
+  /** canonicalDigest of the request that made the object. */
   digest: string;
-  /** While RunPodSandbox is still working: resolves with the id. */
+  /** While the creation is still working: resolves with the id. */
   pending?: Promise<string>;
 }
 
