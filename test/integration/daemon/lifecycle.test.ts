@@ -1,9 +1,9 @@
 // critterd as a process: socket, permissions, locking, stale sockets, signals, bad config.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CRITTERD, newTestDir, startCritterd } from '../../harness/daemon.js';
 
@@ -70,11 +70,13 @@ test('a socket that a live process serves is not stolen', async () => {
     assert.match(r.stderr, /socket .* is in use by a running process/);
   } finally {
     squatter.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('a bad config stops startup naming the file, the key and the reason', () => {
   const dir = newTestDir();
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'critter.toml');
   writeFileSync(file, '[image]\nmax_concurrent_downloads = -1\n');
   const r = spawnSync(process.execPath, [CRITTERD, '--config', file, '--root', join(dir, 'root'), '--state', join(dir, 'state'), '--socket', join(dir, 's.sock')], {
