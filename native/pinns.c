@@ -115,7 +115,10 @@ int main(int argc, char **argv) {
   if (shm_dir) mount_shm();
 
   int flags = (net_file ? CLONE_NEWNET : 0) | (ipc_file ? CLONE_NEWIPC : 0) | (uts_file ? CLONE_NEWUTS : 0);
-  if (flags == 0) { fprintf(stderr, "pinns: nothing to do\n"); return 2; }
+  if (flags == 0) {
+    if (nsysctls > 0) { fprintf(stderr, "pinns: sysctls need a namespace to go into\n"); return 2; }
+    return 0; /* only the shm mount (or nothing) was asked for */
+  }
   if (unshare(flags) != 0) fail("cannot create the namespaces", NULL);
 
   if (hostname && sethostname(hostname, strlen(hostname)) != 0) fail("cannot set the hostname", hostname);

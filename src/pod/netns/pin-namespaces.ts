@@ -48,6 +48,8 @@ export async function pinNamespaces(req: PinRequest): Promise<void> {
     mkdirSync(req.shm.dir, { recursive: true, mode: 0o755 });
     args.push('--shm', req.shm.dir, '--shm-size', String(req.shm.sizeBytes));
   }
+  // A pod on the host's network, IPC and UTS namespaces has nothing to create.
+  if (args.length === 0) return;
   const r = await runProgram(nativeBinary('pinns'), args, { signal: req.signal });
   if (r.code !== 0) {
     // pinns undoes its own mounts on failure; an abort may have cut it short, so check.
