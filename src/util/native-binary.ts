@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { failedPrecondition } from './errors.js';
 
-export type NativeBinary = 'pause' | 'pinns';
+export type NativeBinary = 'pause' | 'pinns' | 'idmap';
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

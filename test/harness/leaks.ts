@@ -1,19 +1,24 @@
 // Leak checks for tests: processes and mounts that still refer to a test's private directory.
 import { readdirSync, readFileSync } from 'node:fs';
 
-export function processesUnder(dir: string): { pid: number; cmdline: string }[] {
+/**
+ * Live processes whose command line mentions `needle`. Zombies are skipped: PID 1 on these
+ * machines reaps orphaned monitors slowly, and a zombie holds nothing.
+ */
+export function processesUnder(needle: string): { pid: number; cmdline: string }[] {
   const found: { pid: number; cmdline: string }[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const pid = Number(name);
     if (pid === process.pid) continue;
-    let cmdline: string;
     try {
-      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (cmdline.includes(needle)) found.push({ pid, cmdline });
     } catch {
-      continue;
+      // Gone meanwhile.
     }
-    if (cmdline.includes(dir)) found.push({ pid, cmdline });
   }
   return found;
 }

@@ -1,11 +1,12 @@
 // Shared setup of the runtime-driver and conmon integration tests: one private dir per test
 // file, a driver and a monitor per handler, and the leak checks run after each container.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OciRuntimeDriver } from '../../../src/oci/runtime-driver.js';
 import { ConmonMonitor } from '../../../src/container/monitor/conmon.js';
 import { TEST_CGROUP_PARENT } from '../../fixtures/bundle/config.js';
+import { mountsUnder, processesUnder } from '../../harness/leaks.js';
 import type { RuntimeHandlerConfig } from '../../../src/config/types.js';
 
 export const CONMON = '/usr/bin/conmon';
@@ -86,28 +87,10 @@ export function removeTestCgroupParents(): void {
 
 /** Live (non-zombie) processes whose command line mentions `needle`. */
 export function liveProcessesMentioning(needle: string): string[] {
-  const found: string[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(needle)) found.push(`${name}: ${cmd.trim()}`);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found;
+  return processesUnder(needle).map((p) => `${p.pid}: ${p.cmdline}`);
 }
 
-/** Mount points under `dir` (the bundle's rootfs stays mounted if a runtime leaked it). */
-export function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4] ?? '')
-    .filter((mp) => mp === dir || mp.startsWith(`${dir}/`));
-}
+export { mountsUnder };
 
 /** Best-effort teardown of one container, whatever state a failed test left it in. */
 export async function forceRemove(env: Env, id: string): Promise<void> {
