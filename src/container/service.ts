@@ -6,9 +6,9 @@
 // again once it exists, so a failure undoes exactly what exists and a crash mid-way is undone
 // at the next start (see recover).
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, posix, relative } from 'node:path';
 import type { CgroupDriver } from '../config/types.js';
-import type { LinuxContainerResources } from '../gen/runtime/v1/api_pb.js';
+import type { LinuxContainerResources, Mount } from '../gen/runtime/v1/api_pb.js';
 import type { ImageService } from '../image/image-service.js';
 import type { Snapshotter } from '../image/snapshot/snapshotter.js';
 import { buildSpec, type HostInfo, type OciSpec } from '../oci/spec/index.js';
@@ -48,6 +48,7 @@ import { NameReservations } from '../store/name-reservations.js';
 import { orAbort } from '../util/abort.js';
 import { parseContainerRecord } from './record.js';
 import { applyToSpec, fromCri, mergeResources, NO_RESOURCES, ociUpdate } from './resources.js';
+import { idmapVolumes, mountIdmappedRootfs, mountsUnder, unmountIdmapped, type IdmapTarget } from './idmap.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import { checkPodUserNamespace, pidNamespaceFor, sandboxContext } from './sandbox-context.js';
 import { DEFAULT_STOP_SIGNAL, parseStopSignal } from './stop-signal.js';
@@ -214,7 +215,13 @@ export class ContainerService implements SandboxContainers {
     try {
       mkdirSync(bundle, { recursive: true, mode: 0o711 });
       this.persist(rec);
-      await mountRootfs(this.opts.snapshots, rec.snapshotKey, rec.image.chainId, rec.rootfs);
+      const idmap = idmapTargetOf(sandbox);
+      if (idmap) {
+        checkVolumeMappings(cfg.mounts, sandbox);
+        await mountIdmappedRootfs(this.opts.snapshots, rec.snapshotKey, rec.image.chainId, rec.rootfs, bundle, idmap);
+      } else {
+        await mountRootfs(this.opts.snapshots, rec.snapshotKey, rec.image.chainId, rec.rootfs);
+      }
       const pidNamespace = pidNamespaceFor(cfg, sandbox, (target) => this.targetPid(target, sandbox.id));
       const features = await rt.driver.features();
       const built = buildSpec({
@@ -228,7 +235,8 @@ export class ContainerService implements SandboxContainers {
         runtimeHandler: sandbox.runtimeHandler,
         runtimeFeatures: {
           recursiveReadOnly: await rt.driver.supportsRecursiveReadOnly(),
-          idmappedMounts: await rt.driver.supportsIdmappedMounts(),
+          // critter idmaps a user-namespaced pod's volumes itself (below).
+          idmappedMounts: idmap ? true : await rt.driver.supportsIdmappedMounts(),
           userNamespaces: reportsUserNamespaces(features),
         },
         security: this.opts.security,
@@ -236,6 +244,7 @@ export class ContainerService implements SandboxContainers {
         ownOomScoreAdj: this.opts.ownOomScoreAdj,
       });
       for (const w of built.warnings) this.log.warn({ id, name }, w);
+      if (idmap) await idmapVolumes(built.spec.mounts, new Set(cfg.mounts.map((m) => cleanContainerPath(m.containerPath))), bundle, idmap);
       rec.user = built.resolvedUser;
       rec.resources = { ...fromCri(cfg.linux?.resources), oomScoreAdj: built.spec.process.oomScoreAdj ?? 0 };
       writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(built.spec));
@@ -412,6 +421,13 @@ export class ContainerService implements SandboxContainers {
       r.monitor.removeExit(rec.id);
     }
     await step('unmounting the rootfs', () => unmountRootfs(rec.rootfs));
+    // A user-namespaced pod's idmapped layers and volumes (nothing for the others).
+    await step('unmounting the idmapped mounts', () => unmountIdmapped(rec.bundle));
+    if (problems.length === 0) {
+      // Never delete through a mount: a volume's files would go with the bundle.
+      const left = mountsUnder(rec.bundle);
+      if (left.length > 0) problems.push(`still mounted in the bundle: ${left.join(', ')}`);
+    }
     if (problems.length === 0) {
       await step('removing the writable layer', () => this.opts.snapshots.removeActive(rec.snapshotKey));
       await step('removing the bundle', () => Promise.resolve(rmSync(rec.bundle, { recursive: true, force: true })));
@@ -684,4 +700,33 @@ export function containerLogPath(logDirectory: string, logPath: string): string 
   const rel = relative(logDirectory, full);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw invalidArgument(`log_path ${JSON.stringify(logPath)} leaves the pod's log directory`);
   return full;
+}
+
+/** The pod's user namespace, when it has one: the containers' rootfs and volumes are idmapped into it. */
+function idmapTargetOf(sandbox: Sandbox): IdmapTarget | undefined {
+  const u = sandbox.namespaces.user;
+  const uid = u?.uids[0];
+  const gid = u?.gids[0];
+  if (!sandbox.userNamespacePath || !uid || !gid) return undefined;
+  return { usernsFile: sandbox.userNamespacePath, rootUid: uid.hostId, rootGid: gid.hostId };
+}
+
+const cleanContainerPath = (p: string): string => posix.normalize(p).replace(/(.)\/$/, '$1');
+
+/**
+ * critter idmaps a user-namespaced pod's volumes with the pod's own namespace; a CRI mount that
+ * asks for other mappings cannot be served that way.
+ */
+function checkVolumeMappings(mounts: readonly Mount[], sandbox: Sandbox): void {
+  const pod = sandbox.namespaces.user;
+  const same = (a: readonly { containerId: number; hostId: number; length: number }[], b: typeof a): boolean =>
+    a.length === b.length && a.every((m, i) => m.containerId === b[i]!.containerId && m.hostId === b[i]!.hostId && m.length === b[i]!.length);
+  for (const m of mounts) {
+    if (m.uidMappings.length === 0 && m.gidMappings.length === 0) continue;
+    if (!pod || !same(m.uidMappings, pod.uids) || !same(m.gidMappings, pod.gids)) {
+      throw failedPrecondition(
+        `mount ${JSON.stringify(m.containerPath)}: critter idmaps the volumes of a user-namespaced pod with the pod's own mappings, and this mount asks for others`,
+      );
+    }
+  }
 }

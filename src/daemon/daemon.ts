@@ -1,7 +1,7 @@
 // The composition root: the only place that builds the parts and wires them together.
 // Everything stateful that lives for the daemon's lifetime is created here and nowhere else.
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { CritterConfig } from '../config/types.js';
 import { NetworkConfigStore } from '../pod/network-config.js';
 import type { SandboxContainers } from '../pod/sandbox/containers-hook.js';
@@ -18,7 +18,8 @@ import { lsmSummary, securityHost } from '../oci/security/lsm-host.js';
 import { startCriServer, type CriServer } from '../server/grpc-server.js';
 import type { Logger } from '../util/log.js';
 import { lockRoot, type RootLock } from './root-lock.js';
-import { RuntimeStatusService } from './runtime-status.js';
+import { handlerCapabilities, RuntimeStatusService } from './runtime-status.js';
+import { idmapSupport } from '../container/idmap.js';
 import { prepareSocketPath } from './socket-path.js';
 
 export interface Daemon {
@@ -29,19 +30,35 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function startDaemon(config: CritterConfig, version: string, log: Logger): Promise<Daemon> {
   mkdirSync(config.root, { recursive: true, mode: 0o700 });
-  mkdirSync(config.state, { recursive: true, mode: 0o700 });
+  mkdirSync(config.state, { recursive: true, mode: 0o711 });
+  // Traversable, not listable: a user-namespaced container's runtime resolves its rootfs and
+  // volume paths under <state> as the pod's root, an unprivileged uid on the host (containerd
+  // keeps its state folders 0711 for the same reason). What is inside keeps its own modes.
+  chmodSync(config.state, 0o711);
   const lock: RootLock = await lockRoot(config.root);
   let server: CriServer;
   let pods: OpenedSandboxes | undefined;
   let ctrs: OpenedContainers | undefined;
   try {
-    const { removedStale } = await prepareSocketPath(config.socket);
+    // The socket's folder is private (0700); with the defaults it is --state itself, which
+    // user-namespaced pods need traversable: then 0711, and the socket's own 0660 guards it.
+    const socketFolderMode = resolve(dirname(config.socket)) === resolve(config.state) ? 0o711 : 0o700;
+    const { removedStale } = await prepareSocketPath(config.socket, socketFolderMode);
     if (removedStale) log.info({ socket: config.socket }, 'removed a stale socket left by an earlier critterd');
-    // Status asks each handler's runtime what it supports (`<runtime> features`, cached).
+    // Status asks each handler's runtime what it supports (`<runtime> features`, cached), and
+    // critter's own idmapping probe for user namespaces.
     const statusDrivers = new Map(
-      Object.values(config.runtime.handlers).map((h) => [h.name, new OciRuntimeDriver({ handler: h, cgroupDriver: config.cgroup.driver, log })] as const),
+      Object.values(config.runtime.handlers).map(
+        (h) =>
+          [h.name, handlerCapabilities(new OciRuntimeDriver({ handler: h, cgroupDriver: config.cgroup.driver, log }), () => idmapSupport(config.state))] as const,
+      ),
     );
     const runtimeStatus = new RuntimeStatusService(config, statusDrivers);
+    // Probed once, now (its temporary mounts must not outlive a quick stop): whether critter
+    // can idmap user-namespaced containers' filesystems here.
+    const idmap = await idmapSupport(config.state);
+    if (idmap.ok) log.info('idmapped container filesystems work here: user-namespaced pods can run');
+    else log.warn({ reason: idmap.reason }, 'critter cannot idmap container filesystems here: user-namespaced pods will be refused');
     for (const [lsm, state] of Object.entries(lsmSummary(securityHost()))) runtimeStatus.note(lsm, state);
     const networkConfig = new NetworkConfigStore(join(config.root, 'network', 'runtime-config.json'));
     const imageLog = log.child({ component: 'images' });

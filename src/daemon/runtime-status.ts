@@ -2,6 +2,9 @@
 // its handlers and their features, and its effective configuration. The kubelet refuses to
 // schedule pods while NetworkReady is false, so the reason must say what to fix.
 import type { CritterConfig } from '../config/types.js';
+import type { IdmapSupport } from '../container/idmap.js';
+import type { RuntimeFeatures } from '../oci/features.js';
+import { reportsUserNamespaces } from '../oci/security/userns.js';
 import { findNetwork } from '../pod/cni/conf-dir.js';
 
 export interface Condition {
@@ -24,10 +27,26 @@ export interface RuntimeStatus {
   notes: Record<string, string>;
 }
 
-/** What Status asks of a handler's runtime driver (OciRuntimeDriver answers it). */
+/** What Status asks of a handler (handlerCapabilities builds it from the runtime's driver). */
 export interface HandlerCapabilities {
   supportsRecursiveReadOnly(): Promise<boolean>;
   supportsUserNamespaces(): Promise<boolean>;
+}
+
+/**
+ * A handler's capabilities as critter serves them. User-namespaced pods need the runtime to
+ * create user namespaces (its `features` report) and idmapped container filesystems, which
+ * critter makes itself (src/container/idmap.ts), so that is its probe's answer, not the
+ * runtime's idmap extension: exactly what RunPodSandbox checks.
+ */
+export function handlerCapabilities(
+  driver: { supportsRecursiveReadOnly(): Promise<boolean>; features(): Promise<RuntimeFeatures | null> },
+  idmap: () => Promise<IdmapSupport>,
+): HandlerCapabilities {
+  return {
+    supportsRecursiveReadOnly: () => driver.supportsRecursiveReadOnly(),
+    supportsUserNamespaces: async () => reportsUserNamespaces(await driver.features()) && (await idmap()).ok,
+  };
 }
 
 export class RuntimeStatusService {

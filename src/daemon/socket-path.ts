@@ -16,10 +16,11 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
-export async function prepareSocketPath(path: string): Promise<{ removedStale: boolean }> {
+/** `folderMode` is 0700 unless the folder is also --state, which must stay traversable (0711). */
+export async function prepareSocketPath(path: string, folderMode = 0o700): Promise<{ removedStale: boolean }> {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  mkdirSync(dir, { recursive: true, mode: folderMode });
+  chmodSync(dir, folderMode);
   let st;
   try {
     st = lstatSync(path);

@@ -5,6 +5,7 @@ import type { CritterConfig } from '../../config/types.js';
 import { ConmonMonitor } from '../../container/monitor/conmon.js';
 import { OciRuntimeDriver } from '../../oci/runtime-driver.js';
 import { reportsUserNamespaces } from '../../oci/security/userns.js';
+import { idmapSupport } from '../../container/idmap.js';
 import { internal } from '../../util/errors.js';
 import type { Logger } from '../../util/log.js';
 import { CniManager } from '../cni/manager.js';
@@ -64,7 +65,8 @@ export async function openSandboxes(
     // Exactly what Status reports as the handler's user_namespaces feature.
     userNamespaceSupport: async (handler) => {
       const driver = monitorFor(handler).runtime;
-      return { userNamespaces: reportsUserNamespaces(await driver.features()), idmappedMounts: await driver.supportsIdmappedMounts() };
+      const idmap = await idmapSupport(config.state);
+      return { userNamespaces: reportsUserNamespaces(await driver.features()), idmappedMounts: idmap.ok, idmapProblem: idmap.ok ? undefined : idmap.reason };
     },
   });
   return {

@@ -42,12 +42,17 @@ export function podUserNamespace(ns: SandboxNamespaces): PodUserNamespace | unde
   return { uid: oneMapping(u.uids, 'uid'), gid: oneMapping(u.gids, 'gid') };
 }
 
-/** What a handler's runtime proves it can do for user-namespaced pods (its `features` report). */
+/** What a handler can do for user-namespaced pods. */
 export interface UserNamespaceSupport {
-  /** It creates and joins user namespaces. */
+  /** Its runtime creates and joins user namespaces (its `features` report). */
   userNamespaces: boolean;
-  /** It makes idmapped mounts, on a kernel that has them. */
+  /**
+   * critter can idmap the containers' rootfs and volumes on this node (probed once), which it
+   * does itself rather than through the runtime.
+   */
   idmappedMounts: boolean;
+  /** Why it cannot, when it cannot. */
+  idmapProblem?: string;
 }
 
 /**
@@ -59,6 +64,8 @@ export function checkUserNamespaceSupport(handler: string, s: UserNamespaceSuppo
     throw failedPrecondition(`runtime handler ${handler} does not report support for user namespaces (its runtime's \`features\`), which the pod asks for`);
   }
   if (!s.idmappedMounts) {
-    throw failedPrecondition(`runtime handler ${handler} does not support idmapped mounts, which user namespaces need`);
+    throw failedPrecondition(
+      `user namespaces need idmapped container filesystems, which critter cannot make on this node (an overlay over idmapped layers needs Linux 5.19 or later)${s.idmapProblem ? `: ${s.idmapProblem}` : ''}`,
+    );
   }
 }

@@ -1,7 +1,7 @@
 // critterd as a process: socket, permissions, locking, stale sockets, signals, bad config.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -106,5 +106,24 @@ test('one debug log line per RPC with method, duration and status code', async (
     assert.ok(lines.some((l) => l.method === 'RuntimeService/PodSandboxStatus' && l.code === 'NOT_FOUND'));
   } finally {
     await d.stop();
+  }
+});
+
+test('with the socket inside --state (the defaults), the folder is 0711: traversable for user-namespaced pods, not listable', async () => {
+  const dir = newTestDir();
+  const state = join(dir, 'state');
+  const socket = join(state, 'critter.sock');
+  const child = spawn(process.execPath, [CRITTERD, '--root', join(dir, 'root'), '--state', state, '--socket', socket], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(socket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(existsSync(socket), 'critterd serves');
+    assert.equal(statSync(state).mode & 0o777, 0o711);
+    assert.equal(statSync(socket).mode & 0o777, 0o660);
+  } finally {
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    rmSync(dir, { recursive: true, force: true });
   }
 });

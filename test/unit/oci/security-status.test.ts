@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
-import { RuntimeStatusService, type HandlerCapabilities } from '../../../src/daemon/runtime-status.js';
+import { handlerCapabilities, RuntimeStatusService, type HandlerCapabilities } from '../../../src/daemon/runtime-status.js';
 import { supportsRecursiveReadOnly, supportsUserNamespaces, type RuntimeFeatures } from '../../../src/oci/features.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'critter-status-'));
@@ -39,4 +39,17 @@ test('what runc 1.1.5 and crun 1.8.1 report here earns them', () => {
   assert.equal(supportsUserNamespaces(null, '6.1.0'), false);
   const runc12: RuntimeFeatures = { linux: { namespaces: ['user'], mountExtensions: { idmap: { enabled: true } } } };
   assert.equal(supportsUserNamespaces(runc12, '6.1.0'), true);
+});
+
+test("user namespaces as critter serves them: the runtime's user namespaces and critter's own idmapping", async () => {
+  // critter idmaps the rootfs and volumes itself, so the runtime's idmap extension is not asked for.
+  const runc: RuntimeFeatures = { mountOptions: ['ro', 'rro'], linux: { namespaces: ['user', 'mount'] } };
+  const driver = (f: RuntimeFeatures | null) => ({ supportsRecursiveReadOnly: () => Promise.resolve(true), features: () => Promise.resolve(f) });
+  const ok = () => Promise.resolve({ ok: true as const });
+  const no = () => Promise.resolve({ ok: false as const, reason: 'no idmapped overlay layers' });
+  assert.equal(await handlerCapabilities(driver(runc), ok).supportsUserNamespaces(), true);
+  assert.equal(await handlerCapabilities(driver(runc), no).supportsUserNamespaces(), false);
+  assert.equal(await handlerCapabilities(driver(null), ok).supportsUserNamespaces(), false);
+  assert.equal(await handlerCapabilities(driver({ linux: { namespaces: ['mount'] } }), ok).supportsUserNamespaces(), false);
+  assert.equal(await handlerCapabilities(driver(runc), ok).supportsRecursiveReadOnly(), true);
 });
