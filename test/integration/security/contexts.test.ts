@@ -224,6 +224,29 @@ for (const h of HANDLERS) {
       assert.equal(await out(root, ['test', '-d', `/host${env.d.root}`]), '');
     });
 
+    void test('recursive read-only mounts: rro where the runtime reports it (runc here), a clear refusal where not (crun 1.8)', async () => {
+      // A host folder with a tmpfs mounted inside it: plain read-only leaves the submount writable.
+      const vol = join(dir, `rro-${h}`);
+      mkdirSync(join(vol, 'sub'), { recursive: true });
+      assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', join(vol, 'sub')]).status, 0);
+      try {
+        const mount = { containerPath: '/vol', hostPath: vol, readonly: true, recursiveReadOnly: true };
+        const features = (await rt().status({})).runtimeHandlers.find((x) => x.name === h)?.features;
+        if (h === 'runc') {
+          assert.equal(features?.recursiveReadOnlyMounts, true, 'Status says runc can');
+          const id = await runCtr(env, main, ctr({}, { mounts: [mount] }));
+          assert.notEqual((await exec(env, id, ['touch', '/vol/sub/x'])).exitCode, 0, 'the submount is read-only too');
+          const plain = await runCtr(env, main, ctr({}, { mounts: [{ ...mount, recursiveReadOnly: false }] }));
+          assert.equal((await exec(env, plain, ['touch', '/vol/sub/x'])).exitCode, 0, 'without rro the submount stays writable');
+        } else {
+          assert.equal(features?.recursiveReadOnlyMounts, false, 'Status claims nothing crun does not report');
+          await assert.rejects(createCtr(env, main, ctr({}, { mounts: [mount] })), rejected(Code.INVALID_ARGUMENT, /recursive read-only/i));
+        }
+      } finally {
+        spawnSync('umount', ['-l', join(vol, 'sub')]);
+      }
+    });
+
     void test('AppArmor and SELinux on a host without them: Localhost AppArmor refused, RuntimeDefault and SELinux options run', async () => {
       await assert.rejects(
         createCtr(env, main, ctr({ apparmor: { profileType: Profile.Localhost, localhostRef: 'critter-test' } })),
