@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { DEFAULT_CONFIG_FILE, DEFAULT_ROOT, DEFAULT_SOCKET, DEFAULT_STATE } from '../config/defaults.js';
-import { startDaemon } from '../daemon/daemon.js';
+import { startDaemon, type Daemon } from '../daemon/daemon.js';
 import { errorMessage } from '../util/errors.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../util/log.js';
 
@@ -25,22 +25,28 @@ const log = createLogger(opts.logLevel);
 
 async function main(): Promise<void> {
   const config = loadConfig({ configFile: opts.config, root: opts.root, state: opts.state, socket: opts.socket });
-  const daemon = await startDaemon(config, pkg.version, log);
+  const starting: Promise<Daemon> = startDaemon(config, pkg.version, log);
+  // Handlers are in place before the first await: a signal that arrives while critterd is still
+  // starting waits for the start to finish, then stops it cleanly (never a half-started daemon
+  // killed with its socket left behind).
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    daemon.stop().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log.error({ err: errorMessage(e) }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    starting
+      .then((daemon) => daemon.stop())
+      .then(
+        () => process.exit(0),
+        (e: unknown) => {
+          log.error({ err: errorMessage(e) }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  await starting;
 }
 
 main().catch((e: unknown) => {
