@@ -22,6 +22,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerLogs } from './commands/logs.js';
 import { registerExec } from './commands/exec.js';
 import { registerUpdate } from './commands/update.js';
+import { registerStats } from './commands/stats.js';
 
 export type CommandRunner = (body: (ctx: CliContext) => Promise<void>) => Promise<void>;
 
@@ -72,5 +73,6 @@ export function buildProgram(version: string): Command {
   registerLogs(program, run);
   registerExec(program, run);
   registerUpdate(program, run);
+  registerStats(program, run);
   return program;
 }

@@ -21,6 +21,8 @@ import { lockRoot, type RootLock } from './root-lock.js';
 import { handlerCapabilities, RuntimeStatusService } from './runtime-status.js';
 import { idmapSupport } from '../container/idmap.js';
 import { prepareSocketPath } from './socket-path.js';
+import { cgroupReader, detectCgroupLayout } from '../stats/cgroup.js';
+import { StatsService } from '../stats/service.js';
 
 export interface Daemon {
   stop(): Promise<void>;
@@ -86,7 +88,20 @@ export async function startDaemon(config: CritterConfig, version: string, log: L
     ctrs = await openContainers(config, { images, snapshots, sandboxes: pods.sandboxes, log });
     const oomNote = oomFloorNote(ctrs.ownOomScoreAdj);
     if (oomNote) runtimeStatus.note('oomScoreAdj', oomNote);
-    server = await startCriServer(config.socket, { version, config, runtimeStatus, networkConfig, images, sandboxes: pods.sandboxes, containers: ctrs.containers }, log);
+    const cgroupLayout = detectCgroupLayout();
+    log.info({ cgroups: cgroupLayout.kind === 'unified' ? 'v2 (unified)' : cgroupLayout.hybrid ? 'v1 (hybrid)' : 'v1 (legacy)' }, 'cgroup layout for stats');
+    const stats = new StatsService({
+      containers: ctrs.containers,
+      sandboxes: pods.sandboxes,
+      snapshots,
+      cgroups: cgroupReader(cgroupLayout),
+      log: log.child({ component: 'stats' }),
+    });
+    server = await startCriServer(
+      config.socket,
+      { version, config, runtimeStatus, networkConfig, images, sandboxes: pods.sandboxes, containers: ctrs.containers, stats },
+      log,
+    );
   } catch (e) {
     ctrs?.close();
     pods?.close();

@@ -5,6 +5,7 @@ import type { NetworkConfigStore } from '../pod/network-config.js';
 import type { ImageService } from '../image/image-service.js';
 import type { SandboxService } from '../pod/sandbox/service.js';
 import type { ContainerService } from '../container/service.js';
+import type { StatsService } from '../stats/service.js';
 
 export interface ServerDeps {
   version: string;
@@ -14,4 +15,5 @@ export interface ServerDeps {
   images: ImageService;
   sandboxes: SandboxService;
   containers: ContainerService;
+  stats: StatsService;
 }

@@ -21,6 +21,10 @@ import { listContainers } from './runtime/list-containers.js';
 import { updateContainerResources } from './runtime/update-container-resources.js';
 import { execSync } from './runtime/exec-sync.js';
 import { reopenContainerLog } from './runtime/reopen-container-log.js';
+import { containerStats } from './runtime/container-stats.js';
+import { listContainerStats } from './runtime/list-container-stats.js';
+import { podSandboxStats } from './runtime/pod-sandbox-stats.js';
+import { listPodSandboxStats } from './runtime/list-pod-sandbox-stats.js';
 
 export function runtimeHandlers(deps: ServerDeps): ServiceHandlers<MethodsOf<typeof RuntimeService>> {
   return {
@@ -42,5 +46,9 @@ export function runtimeHandlers(deps: ServerDeps): ServiceHandlers<MethodsOf<typ
     updateContainerResources: updateContainerResources(deps),
     execSync: execSync(deps),
     reopenContainerLog: reopenContainerLog(deps),
+    containerStats: containerStats(deps),
+    listContainerStats: listContainerStats(deps),
+    podSandboxStats: podSandboxStats(deps),
+    listPodSandboxStats: listPodSandboxStats(deps),
   };
 }

@@ -99,6 +99,7 @@ const IMPLEMENTED = new Set([
   'RunPodSandbox', 'StopPodSandbox', 'RemovePodSandbox', 'PodSandboxStatus', 'ListPodSandbox',
   'CreateContainer', 'StartContainer', 'StopContainer', 'RemoveContainer', 'ContainerStatus', 'ListContainers',
   'UpdateContainerResources', 'ReopenContainerLog', 'ExecSync',
+  'ContainerStats', 'ListContainerStats', 'PodSandboxStats', 'ListPodSandboxStats',
   'ListImages', 'ImageStatus', 'PullImage', 'RemoveImage', 'ImageFsInfo',
 ]);
 
