@@ -2,7 +2,7 @@
 # The main job: set the node up, start critterd on its embedded defaults, and run a demo pod:
 # busybox's httpd, pulled from a registry on 127.0.0.1, on the default CNI network, with a host
 # port. critterd and the pod keep running afterwards:
-#   bin/critter pods; bin/critter ps; curl http://<pod IP>:8080/
+#   bin/critter pods; bin/critter ps; bin/critter stats; curl http://<pod IP>:8080/
 #   clean up: bin/critter stopp <pod>; bin/critter rmp <pod>; kill $(cat /var/lib/critter/critterd.pid)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +49,7 @@ echo "demo: critter pull $IMAGE"
 
 echo "demo: running the demo pod"
 for old in $("$CRITTER" pods -q --name demo 2>/dev/null); do "$CRITTER" stopp "$old" >/dev/null; "$CRITTER" rmp "$old" >/dev/null; done
+rm -rf /var/log/critter/pods/demo  # the kubelet removes a pod's logs with it; so does the demo
 POD=$("$CRITTER" runp scripts/demo/pod.json)
 cat >"$DEMO_DIR/container.json" <<JSON
 { "metadata": { "name": "web" }, "image": { "image": "$IMAGE" }, "log_path": "web/0.log", "linux": {} }
