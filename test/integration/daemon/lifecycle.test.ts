@@ -125,7 +125,8 @@ test('with the socket inside --state (the defaults), the folder is 0711: travers
     assert.equal(statSync(socket).mode & 0o777, 0o660);
   } finally {
     child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    const code = await exited;
     rmSync(dir, { recursive: true, force: true });
+    assert.equal(code, 0);
   }
 });
