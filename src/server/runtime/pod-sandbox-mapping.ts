@@ -98,14 +98,10 @@ export function toPodSandbox(s: Sandbox): MessageInitShape<typeof PodSandboxSche
 
 /** PodSandboxStatus. */
 export function toPodSandboxStatus(s: Sandbox): MessageInitShape<typeof PodSandboxStatusSchema> {
+  // PodSandboxStatus repeats PodSandbox's fields (same names and numbers' meaning) and adds more.
+  const { $typeName: _listItem, ...common } = toPodSandbox(s);
   return {
-    id: s.id,
-    metadata: { ...s.metadata },
-    state: criState(s),
-    createdAt: s.createdAt,
-    labels: s.labels,
-    annotations: s.annotations,
-    runtimeHandler: s.runtimeHandler,
+    ...common,
     network: { ip: s.network.ip, additionalIps: s.network.additionalIps.map((ip) => ({ ip })) },
     linux: {
       namespaces: {

@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -15,6 +14,7 @@ import { bringLoopbackUp, runInNetns } from '../../../src/pod/netns/netns-exec.j
 import { isCritterError } from '../../../src/util/errors.js';
 import { CNI_BIN_DIR, createTestNetwork, linkExists, natRules, type TestNetwork, type TestNetworkOptions } from '../../fixtures/cni/test-network.js';
 import { mountsUnder, processesUnder } from '../../harness/leaks.js';
+import { fetchGreeting, listenInPod } from '../../fixtures/cni/pod-listener.js';
 
 interface Ctx {
   dir: string;
@@ -82,28 +82,6 @@ function inRange(ip: string, net: TestNetwork): boolean {
   return ip.startsWith(net.subnet.replace(/0\/24$/, ''));
 }
 
-/** A tiny TCP server in the pod's netns that greets and hangs up; resolves once listening. */
-function listenInPod(ns: string, port: number): Promise<{ stop(): void }> {
-  const js = `require('net').createServer((s) => s.end('hello from pod')).listen(${port}, () => console.log('ready'))`;
-  const child = spawn('nsenter', [`--net=${ns}`, '--', process.execPath, '-e', js], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (b: Buffer) => {
-      if (b.toString().includes('ready')) resolve({ stop: () => child.kill('SIGKILL') });
-    });
-    child.on('exit', (code) => reject(new Error(`listener exited with ${code}`)));
-  });
-}
-
-function fetchGreeting(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host, port, timeout: 3000 });
-    let got = '';
-    s.on('data', (b: Buffer) => (got += b.toString()));
-    s.on('end', () => resolve(got));
-    s.on('timeout', () => s.destroy(new Error('timed out')));
-    s.on('error', reject);
-  });
-}
 
 /** A fake plugin that records its stdin and CNI_* environment per call, then prints `output`. */
 function writeRecorder(bin: string, name: string, records: string, output: string, exitCode = 0): void {

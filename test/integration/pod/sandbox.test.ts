@@ -3,8 +3,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
-import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { status as Code, type ServiceError } from '@grpc/grpc-js';
@@ -23,6 +21,7 @@ import {
   type Env,
   type VerboseInfo,
 } from './sandbox-helpers.js';
+import { fetchGreeting, listenInPod } from '../../fixtures/cni/pod-listener.js';
 
 let env: Env;
 before(async () => {
@@ -145,27 +144,6 @@ void test('a shared-PID pod runs the pause process in a new PID namespace inside
   await rt().removePodSandbox({ podSandboxId: id });
 });
 
-function listenInPod(ns: string, port: number): Promise<{ stop(): void }> {
-  const js = `require('net').createServer((s) => s.end('hello from pod')).listen(${port}, () => console.log('ready'))`;
-  const child = spawn('nsenter', [`--net=${ns}`, '--', process.execPath, '-e', js], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (b: Buffer) => {
-      if (b.toString().includes('ready')) resolve({ stop: () => child.kill('SIGKILL') });
-    });
-    child.on('exit', (c) => reject(new Error(`listener exited with ${c}`)));
-  });
-}
-
-function fetchGreeting(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host, port, timeout: 3000 });
-    let got = '';
-    s.on('data', (b: Buffer) => (got += b.toString()));
-    s.on('end', () => resolve(got));
-    s.on('timeout', () => s.destroy(new Error('timed out')));
-    s.on('error', reject);
-  });
-}
 
 void test('two pods reach each other, a host port reaches a pod, and stop removes the port mapping', async () => {
   const hostPort = randomInt(20000, 40000);
