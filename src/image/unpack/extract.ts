@@ -330,6 +330,15 @@ class Extractor {
     return st;
   }
 
+  /** Removes whatever an earlier entry put at rel; nothing there is fine. */
+  private async clearIfPresent(rel: string): Promise<void> {
+    try {
+      await this.clear(rel, false);
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+    }
+  }
+
   private chown(path: string, uid: number, gid: number): void {
     if (uid !== this.euid || gid !== this.egid) lchownSync(path, uid, gid);
   }
@@ -497,12 +506,7 @@ class Extractor {
     const { st, path: src } = found;
     if (this.pendingPaths.has(rel)) await this.flush();
     const dst = this.abs(rel);
-    try {
-      lstatSync(dst);
-      await this.clear(rel, false);
-    } catch (e) {
-      if (errnoCode(e) !== 'ENOENT') throw e;
-    }
+    await this.clearIfPresent(rel);
     if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
     else if (st.isFile()) copyFileSync(src, dst, fsc.COPYFILE_EXCL);
     else throw this.refuse(h.name, `hard link target ${JSON.stringify(h.linkname)} in a lower layer is not a file`);
@@ -515,12 +519,7 @@ class Extractor {
   private async deferLowerHardlink(h: Header, rel: string, targetRel: string): Promise<void> {
     if (this.pendingPaths.has(rel)) await this.flush();
     const dst = this.abs(rel);
-    try {
-      lstatSync(dst);
-      await this.clear(rel, false);
-    } catch (e) {
-      if (errnoCode(e) !== 'ENOENT') throw e;
-    }
+    await this.clearIfPresent(rel);
     const fd = openSync(dst, CREATE_FILE, 0o600);
     let ino: number;
     try {
@@ -591,12 +590,7 @@ class Extractor {
 
   private async special(h: Header, rel: string): Promise<void> {
     if (this.pendingPaths.has(rel)) await this.flush();
-    try {
-      lstatSync(this.abs(rel));
-      await this.clear(rel, false);
-    } catch (e) {
-      if (errnoCode(e) !== 'ENOENT') throw e;
-    }
+    await this.clearIfPresent(rel);
     const kind = h.type === 'character-device' ? 'c' : h.type === 'block-device' ? 'b' : 'p';
     this.queue(
       { op: 'mknod', path: this.abs(rel), kind, mode: h.mode & 0o7777, major: h.devmajor ?? 0, minor: h.devminor ?? 0, uid: h.uid, gid: h.gid, mtime: seconds(h.mtime) },
